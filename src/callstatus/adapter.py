@@ -1,0 +1,311 @@
+"""Adapter: one vendor's compiled table, turning that vendor's payloads into ``CallRecord``s.
+
+Built by ``callstatus.tables`` from ``adapters/<vendor>.toml``; nothing in here knows any vendor by name.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from ._codegen import Getter
+from .errors import NormalizationError
+from .record import CallRecord, build_record
+from .tokens import token
+from .vocabulary import AnsweredBy, CallStatus, Direction, EndedBy, EndReason
+
+__all__ = ["Adapter", "OnUnmapped", "ReasonMeaning", "Shape", "StatusMeaning", "Vocabulary"]
+
+logger = logging.getLogger("callstatus")
+
+OnUnmapped = Callable[[str, str, str], None]
+"""Called as ``on_unmapped(vendor, path, raw_value)`` for every value an adapter does not know."""
+
+_CACHE_LIMIT = 4096
+_WARNED_LIMIT = 10_000
+_warned: set[tuple[str, str, str]] = set()
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class StatusMeaning:
+    """What a raw status means, with its joint rules keyed by canonical reason."""
+
+    status: CallStatus
+    reason: EndReason | None = None
+    ended_by: EndedBy | None = None
+    answered_by: AnsweredBy | None = None
+    by_reason: Mapping[EndReason, CallStatus] = attrs.field(factory=dict)
+    deprecated: bool = False
+
+
+@attrs.frozen
+class ReasonMeaning:
+    """What a raw reason or error code means."""
+
+    reason: EndReason
+    if_connected: EndReason | None = None
+    ended_by: EndedBy | None = None
+    answered_by: AnsweredBy | None = None
+    deprecated: bool = False
+
+
+@attrs.frozen
+class Vocabulary(Generic[T]):
+    """A compiled vocabulary: pre-normalised token -> meaning, with a cache keyed by the raw spelling."""
+
+    name: str
+    getters: tuple[Getter, ...]
+    values: tuple[str, ...]
+    by_token: Mapping[str, T]
+    _cache: dict[str, T | None] = attrs.field(factory=dict, alias="_cache")
+
+    def meaning(self, raw: str) -> T | None:
+        """The meaning of a raw value in any spelling, or None when the vocabulary does not know it."""
+        try:
+            return self._cache[raw]
+        except KeyError:
+            found = self.by_token.get(token(raw))
+            if len(self._cache) < _CACHE_LIMIT:
+                self._cache[raw] = found
+            return found
+
+
+@attrs.frozen
+class Shape:
+    """One kind of payload: where its record sits and how to recognise it."""
+
+    name: str
+    at: tuple[str, ...]
+    all: tuple[Getter, ...]
+    any: tuple[Getter, ...]
+    none: tuple[Getter, ...]
+    match: tuple[tuple[Getter, re.Pattern[str]], ...]
+    extract: Callable[..., tuple[Any, ...]] = attrs.field(repr=False, eq=False)
+    source: str = attrs.field(repr=False, eq=False)
+
+    @property
+    def prefix(self) -> str:
+        return "".join(key + "." for key in self.at)
+
+    def locate(self, root: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The record object of this shape in a payload, or None when the shape does not fit."""
+        record: Any = root
+        for key in self.at:
+            record = record.get(key) if isinstance(record, Mapping) else None
+        if not isinstance(record, Mapping):
+            return None
+        for getter in self.all:
+            if _present(record, root, getter) is None:
+                return None
+        if self.any and all(_present(record, root, getter) is None for getter in self.any):
+            return None
+        for getter in self.none:
+            if _present(record, root, getter) is not None:
+                return None
+        for getter, pattern in self.match:
+            value = _present(record, root, getter)
+            if not isinstance(value, str) or pattern.search(value) is None:
+                return None
+        return record
+
+    def score(self, record: Mapping[str, Any], root: Mapping[str, Any]) -> int:
+        """How much of the payload this shape accounts for: breaks ties between vendors in detection."""
+        hits = sum(_present(record, root, getter) is not None for getter in self.any)
+        return len(self.at) + len(self.all) + hits + len(self.none) + 2 * len(self.match)
+
+
+def _present(record: Mapping[str, Any], root: Mapping[str, Any], getter: Getter) -> Any:
+    value: Any = root if getter.from_root else record
+    for key in getter.keys:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return None if value == "" else value
+
+
+@attrs.frozen
+class Adapter:
+    """A vendor's compiled table. ``normalize`` turns one payload of that vendor into a ``CallRecord``."""
+
+    id: str
+    name: str
+    source: str
+    docs: tuple[str, ...]
+    shapes: tuple[Shape, ...] = attrs.field(repr=False)
+    lists: tuple[tuple[str, ...], ...] = attrs.field(repr=False)
+    statuses: tuple[Vocabulary[StatusMeaning], ...] = attrs.field(repr=False)
+    reasons: tuple[Vocabulary[ReasonMeaning], ...] = attrs.field(repr=False)
+    enums: Mapping[str, Mapping[str, Any]] = attrs.field(repr=False)
+    call_id_paths: str = attrs.field(repr=False)
+
+    def locate(self, payload: Mapping[str, Any]) -> tuple[Shape, Mapping[str, Any]] | None:
+        """The first shape that fits the payload, and the record object it finds."""
+        for shape in self.shapes:
+            record = shape.locate(payload)
+            if record is not None:
+                return shape, record
+        return None
+
+    def normalize(
+        self, payload: Mapping[str, Any], *, strict: bool = False, on_unmapped: OnUnmapped | None = None
+    ) -> CallRecord:
+        """The record for one decoded payload of this vendor."""
+        found = self.locate(payload)
+        if found is None:
+            found = self._fallback(payload)
+        shape, record = found
+        return self.from_shape(shape, record, payload, strict=strict, on_unmapped=on_unmapped)
+
+    def _fallback(self, payload: Mapping[str, Any]) -> tuple[Shape, Mapping[str, Any]]:
+        for shape in self.shapes:
+            if not shape.at:
+                return shape, payload
+        names = ", ".join(shape.name for shape in self.shapes)
+        raise NormalizationError(f"payload matches none of the shapes ({names})", vendor=self.id, path="$", value=payload)
+
+    def from_shape(
+        self,
+        shape: Shape,
+        record: Mapping[str, Any],
+        payload: Mapping[str, Any],
+        *,
+        strict: bool = False,
+        on_unmapped: OnUnmapped | None = None,
+    ) -> CallRecord:
+        """The record for a payload whose shape is already known."""
+        bad: list[tuple[str, str, Any]] = []
+        (
+            call_id, from_number, to_number, contact_number, agent_id, campaign_id, contact_id, attempt, created_at, started_at,
+            ended_at, duration, recording_url, cost, direction_raw, direction_path, ended_by_raw, ended_by_path,
+            answered_by_raw, answered_by_path, raw_status, status_path, status_vocabulary, raw_reason, reason_path,
+            reason_vocabulary, analysis,
+        ) = shape.extract(record, payload, bad)
+        if call_id is None:
+            raise NormalizationError("no call id", vendor=self.id, path=self.call_id_paths, value=None)
+        if bad:
+            for _field, path, value in bad:
+                self._unmapped(path, value, strict, on_unmapped, "not a phone number in international form")
+
+        status = CallStatus.UNKNOWN
+        status_meaning = None
+        if raw_status is not None:
+            status_meaning = self.statuses[status_vocabulary].meaning(raw_status)
+            if status_meaning is None:
+                self._unmapped(status_path, raw_status, strict, on_unmapped, "unknown status")
+        elif strict:
+            raise NormalizationError("no status", vendor=self.id, path=self._status_paths(), value=None)
+
+        reason: EndReason | None = None
+        reason_meaning = None
+        if raw_reason is not None:
+            reason_meaning = self.reasons[reason_vocabulary].meaning(raw_reason)
+            if reason_meaning is None:
+                self._unmapped(reason_path, raw_reason, strict, on_unmapped, "unknown reason")
+                reason = EndReason.UNKNOWN
+            else:
+                reason = reason_meaning.reason
+                if reason_meaning.if_connected is not None and duration:
+                    reason = reason_meaning.if_connected
+
+        if status_meaning is not None:
+            status = status_meaning.status
+            if reason is None:
+                reason = status_meaning.reason
+            elif status_meaning.by_reason:
+                status = status_meaning.by_reason.get(reason, status)
+        if reason is None:
+            reason = status.default_reason
+
+        ended_by = self._enum("ended_by", ended_by_raw, ended_by_path, strict, on_unmapped)
+        if ended_by is None:
+            ended_by = _first_attr("ended_by", reason_meaning, status_meaning)
+        answered_by = self._enum("answered_by", answered_by_raw, answered_by_path, strict, on_unmapped)
+        if answered_by is None:
+            answered_by = _first_attr("answered_by", reason_meaning, status_meaning)
+        direction = self._enum("direction", direction_raw, direction_path, strict, on_unmapped)
+        if contact_number is not None:
+            if direction is Direction.INBOUND:
+                from_number = from_number or contact_number
+            else:
+                to_number = to_number or contact_number
+
+        if duration is None and started_at is not None and ended_at is not None and ended_at >= started_at:
+            duration = (ended_at - started_at).total_seconds()
+
+        return build_record(
+            {
+                "vendor": self.id,
+                "call_id": call_id,
+                "status": status,
+                "end_reason": reason,
+                "ended_by": ended_by,
+                "answered_by": answered_by,
+                "raw_status": raw_status,
+                "raw_reason": raw_reason,
+                "direction": direction,
+                "from_number": from_number,
+                "to_number": to_number,
+                "agent_id": agent_id,
+                "campaign_id": campaign_id,
+                "contact_id": contact_id,
+                "attempt": attempt,
+                "created_at": created_at,
+                "started_at": started_at,
+                "ended_at": ended_at,
+                "duration_seconds": duration,
+                "recording_url": recording_url,
+                "cost": cost,
+                "analysis": analysis,
+                "raw": payload if type(payload) is dict else dict(payload),
+            }
+        )
+
+    def _enum(
+        self, field: str, raw: str | None, path: str | None, strict: bool, on_unmapped: OnUnmapped | None
+    ) -> Any:
+        if raw is None:
+            return None
+        table = self.enums.get(field, {})
+        try:
+            return table[raw]
+        except KeyError:
+            pass
+        value = table.get(token(raw))
+        if value is None:
+            self._unmapped(path or field, raw, strict, on_unmapped, f"unknown {field.replace('_', ' ')}")
+            return _ENUM_UNKNOWN[field]
+        return value
+
+    def _status_paths(self) -> str:
+        return " | ".join(g.where("") for vocabulary in self.statuses for g in vocabulary.getters)
+
+    def _unmapped(self, path: str, raw: Any, strict: bool, on_unmapped: OnUnmapped | None, what: str) -> None:
+        if strict:
+            raise NormalizationError(what, vendor=self.id, path=path, value=raw)
+        if on_unmapped is not None:
+            on_unmapped(self.id, path, str(raw))
+        key = (self.id, path, str(raw))
+        if key not in _warned and len(_warned) < _WARNED_LIMIT:
+            _warned.add(key)
+            shown = "<phone number>" if what.startswith("not a phone") else repr(raw)
+            logger.warning("callstatus: %s: %s %s in field %s kept as raw value", self.id, what, shown, path)
+
+
+_ENUM_UNKNOWN: dict[str, Any] = {
+    "direction": Direction.UNKNOWN,
+    "ended_by": EndedBy.UNKNOWN,
+    "answered_by": AnsweredBy.UNKNOWN,
+}
+
+
+def _first_attr(name: str, *meanings: Any) -> Any:
+    for meaning in meanings:
+        if meaning is not None:
+            value = getattr(meaning, name)
+            if value is not None:
+                return value
+    return None

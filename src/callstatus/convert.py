@@ -1,0 +1,127 @@
+"""Unit conversion at the edge: vendor values to seconds, aware UTC datetimes and E.164 numbers.
+
+Each converter takes the value, the vendor and the field path, and raises ``NormalizationError`` naming all three.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, tzinfo
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+
+from .errors import NormalizationError
+
+__all__ = ["UNITS", "e164", "integer", "number", "seconds", "text", "timestamp"]
+
+UNITS = {"s": 1.0, "ms": 0.001, "min": 60.0}
+_EPOCH_MS_ABOVE = 1e11  # seconds since 1970 only pass this in the year 5138: larger numbers are milliseconds
+
+
+def text(value: Any, vendor: str, path: str) -> str:
+    """A string field; anything else is bad input."""
+    if isinstance(value, str):
+        return value
+    raise NormalizationError("expected a string", vendor=vendor, path=path, value=value)
+
+
+def number(value: Any, vendor: str, path: str) -> float:
+    """A finite number, given as a JSON number or a numeric string."""
+    if value.__class__ is int or value.__class__ is float:
+        result = float(value)
+    elif isinstance(value, str):
+        try:
+            result = float(value)
+        except ValueError:
+            raise NormalizationError("expected a number", vendor=vendor, path=path, value=value) from None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        result = float(value)
+    else:
+        raise NormalizationError("expected a number", vendor=vendor, path=path, value=value)
+    if not math.isfinite(result):
+        raise NormalizationError("expected a finite number", vendor=vendor, path=path, value=value)
+    return result
+
+
+def seconds(value: Any, factor: float, vendor: str, path: str) -> float:
+    """A duration in seconds from a value in the unit whose factor is given."""
+    result = number(value, vendor, path) * factor
+    if result < 0:
+        raise NormalizationError("a duration cannot be negative", vendor=vendor, path=path, value=value)
+    return result
+
+
+def integer(value: Any, offset: int, vendor: str, path: str) -> int:
+    """A whole number, plus an offset (a retry count of 0 is attempt 1)."""
+    if value.__class__ is int:
+        return int(value) + offset
+    result = number(value, vendor, path)
+    if not result.is_integer():
+        raise NormalizationError("expected a whole number", vendor=vendor, path=path, value=value)
+    return int(result) + offset
+
+
+def timestamp(value: Any, fmt: str, zone: tzinfo, vendor: str, path: str) -> datetime:
+    """An aware UTC datetime from ISO 8601, RFC 2822 or epoch seconds/milliseconds.
+
+    Timestamps without an offset are read in the vendor's zone; ``auto`` reads strings as ISO 8601 and numbers
+    as epoch seconds or milliseconds by magnitude.
+    """
+    if fmt == "auto":
+        fmt = "iso8601" if isinstance(value, str) else "epoch"
+    try:
+        if fmt == "iso8601":
+            if not isinstance(value, str):
+                raise NormalizationError("expected an ISO 8601 string", vendor=vendor, path=path, value=value)
+            result = datetime.fromisoformat(value)
+        elif fmt == "rfc2822":
+            if not isinstance(value, str):
+                raise NormalizationError("expected an RFC 2822 date string", vendor=vendor, path=path, value=value)
+            result = parsedate_to_datetime(value)
+        else:
+            epoch = number(value, vendor, path)
+            if fmt == "epoch_ms" or (fmt == "epoch" and abs(epoch) >= _EPOCH_MS_ABOVE):
+                epoch /= 1000.0
+            return datetime.fromtimestamp(epoch, UTC)
+    except (ValueError, TypeError, OverflowError, OSError) as exc:
+        if isinstance(exc, NormalizationError):
+            raise
+        raise NormalizationError(f"not a valid {fmt} timestamp", vendor=vendor, path=path, value=value) from None
+    if result.tzinfo is None:
+        result = result.replace(tzinfo=zone)
+    return result if result.tzinfo is UTC else result.astimezone(UTC)
+
+
+def _is_e164(value: str) -> bool:
+    return 3 <= len(value) <= 16 and value[0] == "+" and value[1] != "0" and value[1:].isdigit() and value.isascii()
+
+
+@lru_cache(maxsize=65536)
+def _parse_phone(value: str) -> str | None:
+    candidate = value.strip()
+    digits = "".join(ch for ch in candidate if ch not in " -().")
+    if digits.isdigit() and digits.isascii() and not candidate.startswith("+"):
+        candidate = "+" + (digits[2:] if digits.startswith("00") else digits)
+    try:
+        parsed = phonenumbers.parse(candidate, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def e164(value: Any, vendor: str, path: str) -> str | None:
+    """An E.164 number, or None when the string is not a phone number in international form.
+
+    A syntactically valid E.164 string is returned as is; anything else goes through ``phonenumbers``, reading
+    digits without a '+' as international form (DialNexa webhooks send ``12137771234``).
+    """
+    if value.__class__ is not str:
+        raise NormalizationError("expected a phone number string", vendor=vendor, path=path, value=value)
+    if _is_e164(value):
+        return str(value)
+    return _parse_phone(value)

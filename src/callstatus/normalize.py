@@ -1,0 +1,192 @@
+"""The entry points: one payload -> ``CallRecord``; many payloads, list envelopes or NDJSON -> records, lazily."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from .adapter import Adapter, OnUnmapped
+from .errors import NormalizationError
+from .record import CallRecord
+from .registry import Registry, default_registry
+
+__all__ = ["detect_vendor", "get_adapter", "normalize", "normalize_many", "register", "vendors"]
+
+_TEXT = (str, bytes, bytearray, memoryview)
+
+
+def _excerpt(text: Any) -> Any:
+    if isinstance(text, memoryview | bytearray):
+        text = bytes(text)
+    return text[:80] + (b"..." if isinstance(text, bytes) else "...") if len(text) > 80 else text
+
+
+def _decode(payload: Any, vendor: str | None) -> Any:
+    if isinstance(payload, _TEXT):
+        try:
+            return orjson.loads(payload)
+        except orjson.JSONDecodeError as exc:
+            raise NormalizationError(f"not valid JSON: {exc}", vendor=vendor, path="$", value=_excerpt(payload)) from None
+    return payload
+
+
+def _object(payload: Any, vendor: str | None) -> Mapping[str, Any]:
+    data = _decode(payload, vendor)
+    if not isinstance(data, Mapping):
+        raise NormalizationError("expected a JSON object", vendor=vendor, path="$", value=_excerpt(repr(data)))
+    return data
+
+
+def normalize(
+    payload: Mapping[str, Any] | str | bytes,
+    vendor: str | None = None,
+    *,
+    strict: bool = False,
+    on_unmapped: OnUnmapped | None = None,
+    registry: Registry | None = None,
+) -> CallRecord:
+    """The canonical record of one vendor payload: a mapping, or JSON as ``str``/``bytes``.
+
+    With ``vendor=None`` the vendor is detected from the payload's shape (``UnknownVendorError`` when none or
+    several fit). Unknown vendor values become ``unknown`` with the raw value kept and one warning logged;
+    ``strict=True`` raises ``NormalizationError`` instead. ``on_unmapped(vendor, path, value)`` is called for
+    every unknown value.
+    """
+    registry = registry or default_registry()
+    data = _object(payload, vendor)
+    if vendor is None:
+        adapter, shape, record = registry.match(data)
+        return adapter.from_shape(shape, record, data, strict=strict, on_unmapped=on_unmapped)
+    return registry.get(vendor).normalize(data, strict=strict, on_unmapped=on_unmapped)
+
+
+def normalize_many(
+    payloads: Iterable[Any] | Mapping[str, Any] | str | bytes | IO[bytes] | IO[str] | os.PathLike[str],
+    vendor: str | None = None,
+    *,
+    strict: bool = False,
+    on_unmapped: OnUnmapped | None = None,
+    registry: Registry | None = None,
+) -> Iterator[CallRecord]:
+    """Records from many payloads, lazily and in constant memory.
+
+    Takes an iterable of payloads (mappings or JSON), a list response of any vendor (its envelope is found
+    from the tables), JSON text holding an array or NDJSON, a binary or text file of NDJSON, or a path to such
+    a file. A record that fails raises ``NormalizationError`` with the record's position in a note.
+    """
+    registry = registry or default_registry()
+    adapter = registry.get(vendor) if vendor is not None else None
+    return _records(payloads, adapter, registry, strict, on_unmapped)
+
+
+def _records(
+    payloads: Any, adapter: Adapter | None, registry: Registry, strict: bool, on_unmapped: OnUnmapped | None
+) -> Iterator[CallRecord]:
+    vendor = adapter.id if adapter is not None else None
+    for index, item in enumerate(_items(payloads, adapter, registry)):
+        try:
+            data = _object(item, vendor)
+            if adapter is None:
+                found, shape, record = registry.match(data)
+                yield found.from_shape(shape, record, data, strict=strict, on_unmapped=on_unmapped)
+            else:
+                yield adapter.normalize(data, strict=strict, on_unmapped=on_unmapped)
+        except NormalizationError as exc:
+            exc.add_note(f"record {index} of the input")
+            raise
+
+
+def _items(payloads: Any, adapter: Adapter | None, registry: Registry) -> Iterator[Any]:
+    """Single payloads out of whatever container the user handed over."""
+    if isinstance(payloads, os.PathLike):
+        with Path(payloads).open("rb") as stream:
+            yield from _each(_stream_lines(stream), adapter, registry)
+    elif isinstance(payloads, _TEXT):
+        yield from _each(_text_documents(payloads), adapter, registry)
+    elif isinstance(payloads, Mapping):
+        yield from _unwrap(payloads, adapter, registry)
+    elif hasattr(payloads, "read"):
+        yield from _each(_stream_lines(payloads), adapter, registry)
+    elif isinstance(payloads, Iterable):
+        yield from _each(payloads, adapter, registry)
+    else:
+        raise NormalizationError(
+            "expected payloads, a list response, JSON text, NDJSON or a file",
+            vendor=adapter.id if adapter else None,
+            path="$",
+            value=type(payloads).__name__,
+        )
+
+
+def _each(items: Iterable[Any], adapter: Adapter | None, registry: Registry) -> Iterator[Any]:
+    """Decode each item; arrays and list responses give their records, anything else is one payload."""
+    for item in items:
+        data = _decode(item, adapter.id if adapter else None)
+        if isinstance(data, list):
+            yield from data
+        elif isinstance(data, Mapping):
+            yield from _unwrap(data, adapter, registry)
+        else:
+            yield data
+
+
+def _unwrap(data: Mapping[str, Any], adapter: Adapter | None, registry: Registry) -> Iterator[Any]:
+    """The records of a list response, or the payload itself when it is not one."""
+    for candidate in [adapter] if adapter is not None else registry:
+        for path in candidate.lists:
+            value: Any = data
+            for key in path:
+                value = value.get(key) if isinstance(value, Mapping) else None
+            if path and isinstance(value, list):
+                yield from value
+                return
+    yield data
+
+
+def _text_documents(text: str | bytes | bytearray | memoryview) -> Iterator[Any]:
+    """One JSON document, or the lines of NDJSON."""
+    try:
+        yield orjson.loads(text)
+    except orjson.JSONDecodeError:
+        lines = (text if isinstance(text, str) else bytes(text)).splitlines()
+        yield from (line for line in lines if line.strip())
+
+
+def _stream_lines(stream: IO[Any]) -> Iterator[Any]:
+    """NDJSON line by line, in constant memory; a file that is one multi-line JSON document is read whole."""
+    lines = iter(stream)
+    first = next((line for line in lines if line.strip()), None)
+    if first is None:
+        return
+    try:
+        orjson.loads(first)
+    except orjson.JSONDecodeError:
+        yield from _text_documents(first + first[:0].join(lines))
+        return
+    yield first
+    yield from (line for line in lines if line.strip())
+
+
+def detect_vendor(payload: Mapping[str, Any] | str | bytes, *, registry: Registry | None = None) -> str:
+    """The vendor id of a payload, from its shape; ``UnknownVendorError`` when none or several fit."""
+    return (registry or default_registry()).detect(_object(payload, None))
+
+
+def vendors() -> list[str]:
+    """The vendor ids the default registry knows, sorted."""
+    return default_registry().vendors()
+
+
+def get_adapter(vendor: str) -> Adapter:
+    """The adapter of a vendor id in the default registry."""
+    return default_registry().get(vendor)
+
+
+def register(adapter: Adapter | str | os.PathLike[str], *, replace: bool = False) -> Adapter:
+    """Add an adapter, or a table file, to the default registry at run time."""
+    return default_registry().register(adapter if isinstance(adapter, Adapter | str) else Path(adapter), replace=replace)

@@ -1,0 +1,191 @@
+"""The vendor table format: the model a TOML table is validated against, and the source of its JSON Schema.
+
+One model serves both, so ``schemas/adapter.schema.json`` and the loader cannot disagree. The semantic checks
+a schema cannot express (enum targets that contradict, documented values left unmapped) live in ``tables``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .vocabulary import AnsweredBy, CallStatus, Direction, EndedBy, EndReason
+
+__all__ = [
+    "AnalysisSpec",
+    "FieldSpec",
+    "FieldsSpec",
+    "PathSpec",
+    "ReasonEntry",
+    "ShapeSpec",
+    "StatusEntry",
+    "TableSpec",
+    "ReasonVocabularySpec",
+    "StatusVocabularySpec",
+    "VendorSpec",
+]
+
+Unit = Literal["s", "ms", "min"]
+TimeFormat = Literal["iso8601", "epoch_s", "epoch_ms", "rfc2822", "auto"]
+Path = str
+_PATH_DOC = "A dotted key path from the record object, or from the payload root when it starts with '$.'."
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VendorSpec(_Strict):
+    """Who the table describes and where its facts come from."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Adapter id, as users pass it in vendor=...")
+    name: str = Field(description="The vendor's name for people.")
+    docs: list[str] = Field(min_length=1, description="Where the documented values come from.")
+    checked: date = Field(description="When the documented values were last compared with the docs.")
+    timezone: str = Field(default="UTC", description="IANA zone of timestamps the vendor sends without an offset.")
+    note: str | None = None
+
+
+class ShapeSpec(_Strict):
+    """Where a call record sits in one kind of payload, and how to recognise that kind."""
+
+    name: str = Field(description="What the shape is, e.g. 'webhook' or 'live status'.")
+    at: Path = Field(default="$", description="Path of the record object; '$' is the payload itself.")
+    all: list[Path] = Field(default_factory=list, description="Paths that must all hold a value. " + _PATH_DOC)
+    any: list[Path] = Field(default_factory=list, description="Paths of which at least one must hold a value.")
+    none: list[Path] = Field(default_factory=list, description="Paths that must not hold a value.")
+    match: dict[Path, str] = Field(default_factory=dict, description="Path -> regular expression its string must match.")
+    note: str | None = None
+
+
+class PathSpec(_Strict):
+    """One path of a field, with the unit or format that applies to this path only."""
+
+    path: Path
+    unit: Unit | None = None
+    format: TimeFormat | None = None
+
+
+class FieldSpec(_Strict):
+    """Vendor paths of a canonical field, first present wins, and how to read the value."""
+
+    paths: list[Path | PathSpec] = Field(min_length=1, description="Alternatives in order. " + _PATH_DOC)
+    unit: Unit | None = Field(default=None, description="Unit of a duration (s, ms, min).")
+    format: TimeFormat | None = Field(default=None, description="Format of a timestamp.")
+    offset: int | None = Field(default=None, description="Added to an integer, e.g. 1 to turn a retry count into an attempt.")
+    map: dict[str, str] | None = Field(default=None, description="Raw token -> canonical value, for enum fields.")
+    note: str | None = None
+
+
+PathsOrSpec = list[Path | PathSpec] | FieldSpec
+
+
+class FieldsSpec(_Strict):
+    """Canonical record field -> where the vendor keeps it."""
+
+    call_id: PathsOrSpec
+    direction: FieldSpec | None = None
+    ended_by: FieldSpec | None = None
+    answered_by: FieldSpec | None = None
+    from_number: PathsOrSpec | None = None
+    to_number: PathsOrSpec | None = None
+    contact_number: PathsOrSpec | None = Field(
+        default=None,
+        description="The other party's number when the vendor does not say which side it is: the callee on "
+        "outbound calls, the caller on inbound ones. from_number/to_number win when present.",
+    )
+    agent_id: PathsOrSpec | None = None
+    campaign_id: PathsOrSpec | None = None
+    contact_id: PathsOrSpec | None = None
+    attempt: PathsOrSpec | None = None
+    created_at: PathsOrSpec | None = None
+    started_at: PathsOrSpec | None = None
+    ended_at: PathsOrSpec | None = None
+    duration_seconds: PathsOrSpec | None = None
+    recording_url: PathsOrSpec | None = None
+    cost: PathsOrSpec | None = None
+
+
+class StatusEntry(_Strict):
+    """What one raw status means; ``by_reason`` holds the joint (status, reason) rules."""
+
+    status: CallStatus
+    reason: EndReason | None = Field(default=None, description="Reason implied when the payload gives none.")
+    ended_by: EndedBy | None = None
+    answered_by: AnsweredBy | None = None
+    by_reason: dict[EndReason, CallStatus] = Field(
+        default_factory=dict, description="Canonical reason -> the status this raw status takes with it."
+    )
+    note: str | None = None
+    deprecated: bool = False
+
+
+class ReasonEntry(_Strict):
+    """What one raw reason or error code means."""
+
+    reason: EndReason
+    if_connected: EndReason | None = Field(
+        default=None, description="The reason instead, when the call connected (duration above zero)."
+    )
+    ended_by: EndedBy | None = None
+    answered_by: AnsweredBy | None = None
+    note: str | None = None
+    deprecated: bool = False
+
+
+class _Vocabulary(_Strict):
+    paths: list[Path] = Field(min_length=1, description="Where the value is found, first present wins.")
+    docs: str = Field(description="Where this list of values is documented.")
+    values: list[str] = Field(min_length=1, description="Every documented value, spelled as the docs spell it.")
+    note: str | None = None
+
+
+class StatusVocabularySpec(_Vocabulary):
+    """A documented vocabulary of statuses, the paths that carry it, and what each value means."""
+
+    map: dict[str, CallStatus | StatusEntry] = Field(description="Raw value (any spelling) -> status or entry.")
+
+
+class ReasonVocabularySpec(_Vocabulary):
+    """A documented vocabulary of end reasons or error codes, the paths that carry it, and what each means."""
+
+    map: dict[str, EndReason | ReasonEntry] = Field(description="Raw value (any spelling) -> reason or entry.")
+
+
+class AnalysisSpec(_Strict):
+    """Post-call results copied as given into ``CallRecord.analysis`` under these keys."""
+
+    summary: list[Path] | None = None
+    metrics: list[Path] | None = None
+    outcome: list[Path] | None = None
+    sentiment: list[Path] | None = None
+    transcript_url: list[Path] | None = None
+    extra: dict[str, list[Path]] = Field(default_factory=dict, description="Further analysis key -> paths.")
+
+
+class TableSpec(_Strict):
+    """A vendor table: ``adapters/<vendor>.toml``."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, title="callstatus adapter table", json_schema_extra={"$id": "adapter.schema.json"}
+    )
+
+    vendor: VendorSpec
+    shapes: list[ShapeSpec] = Field(min_length=1, description="Record shapes, most specific first.")
+    lists: list[Path] = Field(default_factory=list, description="Where list responses keep their records ('$': a root array).")
+    fields: FieldsSpec
+    status: dict[str, StatusVocabularySpec] = Field(min_length=1, description="Status vocabularies, tried in order.")
+    reason: dict[str, ReasonVocabularySpec] = Field(
+        default_factory=dict, description="Reason vocabularies, tried in order."
+    )
+    analysis: AnalysisSpec | None = None
+
+
+# Kept in one place so the semantic checks and the compiler agree on what each field is.
+ENUM_FIELDS: dict[str, type[Direction] | type[EndedBy] | type[AnsweredBy]] = {
+    "direction": Direction,
+    "ended_by": EndedBy,
+    "answered_by": AnsweredBy,
+}

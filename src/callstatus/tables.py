@@ -1,0 +1,273 @@
+"""Loading vendor tables: TOML -> validated ``TableSpec`` -> semantic checks -> compiled ``Adapter``.
+
+Strict by design: any problem raises ``TableError`` naming the file, the TOML path and the value. The work is
+done once per table; ``Adapter.normalize`` then only does dict lookups.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from datetime import UTC, tzinfo
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pydantic
+
+from ._codegen import FieldPlan, Getter, generate
+from .adapter import Adapter, ReasonMeaning, Shape, StatusMeaning, Vocabulary
+from .errors import TableError
+from .spec import ENUM_FIELDS, FieldSpec, PathSpec, ReasonEntry, StatusEntry, TableSpec
+from .tokens import token
+from .vocabulary import EndReason
+
+__all__ = ["compile_table", "load_table", "parse_table"]
+
+_KINDS = {
+    "call_id": "text",
+    "from_number": "phone",
+    "to_number": "phone",
+    "contact_number": "phone",
+    "agent_id": "text",
+    "campaign_id": "text",
+    "contact_id": "text",
+    "attempt": "integer",
+    "created_at": "time",
+    "started_at": "time",
+    "ended_at": "time",
+    "duration_seconds": "duration",
+    "recording_url": "text",
+    "cost": "number",
+    "direction": "raw",
+    "ended_by": "raw",
+    "answered_by": "raw",
+}
+_PATH = re.compile(r"^(\$\.)?[^.\s]+(\.[^.\s]+)*$")
+
+
+def load_table(path: str | Path | Traversable) -> Adapter:
+    """Load, check and compile one vendor table file."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TableError(f"cannot read table: {exc}", source=source) from None
+    return compile_table(parse_table(text, source), source)
+
+
+def parse_table(text: str, source: str = "<table>") -> TableSpec:
+    """Parse and validate a table's TOML text against the table format."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TableError(f"not valid TOML: {exc}", source=source) from None
+    try:
+        return TableSpec.model_validate(data)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise TableError(first["msg"], source=source, path=where, value=first.get("input")) from None
+
+
+def _getter(path: str | PathSpec, source: str, where: str) -> Getter:
+    spec = path if isinstance(path, PathSpec) else PathSpec(path=path)
+    if not _PATH.match(spec.path) or spec.path == "$":
+        raise TableError("not a dotted key path", source=source, path=where, value=spec.path)
+    from_root = spec.path.startswith("$.")
+    keys = tuple((spec.path[2:] if from_root else spec.path).split("."))
+    return Getter(keys=keys, from_root=from_root, unit=spec.unit, format=spec.format)
+
+
+def _getters(paths: Iterable[str | PathSpec], source: str, where: str) -> tuple[Getter, ...]:
+    return tuple(_getter(path, source, f"{where}[{i}]") for i, path in enumerate(paths))
+
+
+def _field_plans(spec: TableSpec, source: str) -> tuple[list[FieldPlan], dict[str, dict[str, Any]]]:
+    plans: list[FieldPlan] = []
+    enums: dict[str, dict[str, Any]] = {}
+    for name, kind in _KINDS.items():
+        value = getattr(spec.fields, name)
+        where = f"fields.{name}"
+        if value is None:
+            plans.append(FieldPlan(name, kind, ()))
+            continue
+        field = value if isinstance(value, FieldSpec) else FieldSpec(paths=value)
+        _check_options(field, kind, where, source)
+        getters = _getters(field.paths, source, f"{where}.paths")
+        for getter, path in zip(getters, field.paths, strict=True):
+            if isinstance(path, PathSpec) and ((path.unit and kind != "duration") or (path.format and kind != "time")):
+                raise TableError(f"this option does not apply to {name}", source=source, path=where, value=path)
+        plans.append(FieldPlan(name, kind, getters, unit=field.unit, format=field.format, offset=field.offset or 0))
+        if kind == "raw":
+            enums[name] = _enum_map(name, field.map or {}, f"{where}.map", source)
+    return plans, enums
+
+
+def _check_options(field: FieldSpec, kind: str, where: str, source: str) -> None:
+    allowed = {"duration": {"unit"}, "time": {"format"}, "integer": {"offset"}, "raw": {"map"}}.get(kind, set())
+    for option in ("unit", "format", "offset", "map"):
+        if getattr(field, option) is not None and option not in allowed:
+            raise TableError(f"option {option} does not apply to this field", source=source, path=where)
+    if kind == "raw" and not field.map:
+        raise TableError("an enum field needs a map", source=source, path=where)
+
+
+def _enum_map(name: str, raw_map: dict[str, str], where: str, source: str) -> dict[str, Any]:
+    enum = ENUM_FIELDS[name]
+    compiled: dict[str, Any] = {}
+    for raw, target in raw_map.items():
+        try:
+            member = enum(target)
+        except ValueError:
+            raise TableError(f"not a {enum.__name__} value", source=source, path=f"{where}.{raw}", value=target) from None
+        _put(compiled, token(raw), member, f"{where}.{raw}", source)
+    return compiled
+
+
+def _put(table: dict[str, Any], key: str, value: Any, where: str, source: str) -> None:
+    if key in table:
+        raise TableError(f"duplicates another key after pre-normalisation to {key!r}", source=source, path=where)
+    table[key] = value
+
+
+def _status_meaning(entry: Any, where: str, source: str) -> StatusMeaning:
+    if not isinstance(entry, StatusEntry):
+        return StatusMeaning(status=entry)
+    for reason, target in entry.by_reason.items():
+        if target == entry.status:
+            raise TableError("rule repeats the status it refines", source=source, path=f"{where}.by_reason.{reason}")
+        if entry.status.is_terminal and not target.is_terminal:
+            raise TableError(
+                "a reason cannot make a terminal status non-terminal",
+                source=source,
+                path=f"{where}.by_reason.{reason}",
+                value=target,
+            )
+    return StatusMeaning(
+        status=entry.status,
+        reason=entry.reason,
+        ended_by=entry.ended_by,
+        answered_by=entry.answered_by,
+        by_reason=dict(entry.by_reason),
+        deprecated=entry.deprecated,
+    )
+
+
+def _reason_meaning(entry: Any) -> ReasonMeaning:
+    if not isinstance(entry, ReasonEntry):
+        return ReasonMeaning(reason=EndReason(entry))
+    return ReasonMeaning(
+        reason=entry.reason,
+        if_connected=entry.if_connected,
+        ended_by=entry.ended_by,
+        answered_by=entry.answered_by,
+        deprecated=entry.deprecated,
+    )
+
+
+def _vocabulary(name: str, spec: Any, make: Any, where: str, source: str) -> Vocabulary[Any]:
+    by_token: dict[str, Any] = {}
+    for raw, entry in spec.map.items():
+        _put(by_token, token(raw), make(entry, f"{where}.map.{raw}"), f"{where}.map.{raw}", source)
+    documented = {token(value) for value in spec.values}
+    for value in spec.values:
+        if token(value) not in by_token:
+            raise TableError("documented value has no mapping", source=source, path=f"{where}.values", value=value)
+    for raw in spec.map:
+        if token(raw) not in documented:
+            raise TableError("mapped value is not in the documented values", source=source, path=f"{where}.map.{raw}")
+    getters = _getters(spec.paths, source, f"{where}.paths")
+    return Vocabulary(name=name, getters=getters, values=tuple(spec.values), by_token=by_token)
+
+
+def _zone(spec: TableSpec, source: str) -> tzinfo:
+    if spec.vendor.timezone == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(spec.vendor.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise TableError("unknown time zone", source=source, path="vendor.timezone", value=spec.vendor.timezone) from None
+
+
+def _shapes(
+    spec: TableSpec,
+    source: str,
+    plans: Sequence[FieldPlan],
+    statuses: Sequence[Vocabulary[Any]],
+    reasons: Sequence[Vocabulary[Any]],
+    analysis: dict[str, tuple[Getter, ...]],
+    zone: tzinfo,
+) -> tuple[Shape, ...]:
+    shapes = []
+    for i, shape in enumerate(spec.shapes):
+        where = f"shapes[{i}]"
+        at: tuple[str, ...] = ()
+        if shape.at != "$":
+            getter = _getter(shape.at, source, f"{where}.at")
+            if getter.from_root:
+                raise TableError("'at' is a path from the payload root, without '$.'", source=source, path=where)
+            at = getter.keys
+        match = []
+        for path, pattern in shape.match.items():
+            try:
+                match.append((_getter(path, source, f"{where}.match"), re.compile(pattern)))
+            except re.error as exc:
+                raise TableError(f"bad regular expression: {exc}", source=source, path=f"{where}.match.{path}") from None
+        prefix = "".join(key + "." for key in at)
+        extract, code = generate(
+            vendor=spec.vendor.id,
+            prefix=prefix,
+            zone=zone,
+            fields=plans,
+            statuses=[v.getters for v in statuses],
+            reasons=[v.getters for v in reasons],
+            analysis=analysis,
+        )
+        shapes.append(
+            Shape(
+                name=shape.name,
+                at=at,
+                all=_getters(shape.all, source, f"{where}.all"),
+                any=_getters(shape.any, source, f"{where}.any"),
+                none=_getters(shape.none, source, f"{where}.none"),
+                match=tuple(match),
+                extract=extract,
+                source=code,
+            )
+        )
+    return tuple(shapes)
+
+
+def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
+    """Check a validated table for what the schema cannot say, and compile it into an ``Adapter``."""
+    plans, enums = _field_plans(spec, source)
+    statuses = tuple(
+        _vocabulary(name, vocab, lambda entry, where: _status_meaning(entry, where, source), f"status.{name}", source)
+        for name, vocab in spec.status.items()
+    )
+    reasons = tuple(
+        _vocabulary(name, vocab, lambda entry, where: _reason_meaning(entry), f"reason.{name}", source)
+        for name, vocab in spec.reason.items()
+    )
+    analysis: dict[str, tuple[Getter, ...]] = {}
+    if spec.analysis is not None:
+        named = spec.analysis.model_dump(exclude={"extra"}, exclude_none=True)
+        for key, paths in {**named, **spec.analysis.extra}.items():
+            analysis[key] = _getters(paths, source, f"analysis.{key}")
+    lists = tuple(() if path == "$" else _getter(path, source, "lists").keys for path in spec.lists)
+    call_id_plan = next(plan for plan in plans if plan.name == "call_id")
+    return Adapter(
+        id=spec.vendor.id,
+        name=spec.vendor.name,
+        source=source,
+        docs=tuple(spec.vendor.docs),
+        shapes=_shapes(spec, source, plans, statuses, reasons, analysis, _zone(spec, source)),
+        lists=lists,
+        statuses=statuses,
+        reasons=reasons,
+        enums=enums,
+        call_id_paths=" | ".join(getter.where("") for getter in call_id_plan.getters),
+    )
