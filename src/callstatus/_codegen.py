@@ -1,22 +1,36 @@
-"""Compiles a table's field paths into one straight-line Python function per record shape.
+"""Compiles a table into straight-line Python functions, once, so that per-record work is plain dict lookups.
 
-``normalize()`` runs per webhook and per row of a million-row export, so the per-record work is plain
-``dict.get`` calls and converter calls with every path, unit and format baked in as constants: nothing in a
-table is looked up again per record. The generated source is kept on the adapter for inspection.
+Per record shape it writes two functions over the same paths:
+
+- ``extract`` (the careful path): reads every field with the checking converters of ``convert`` and hands
+  raw status, reason and enum values back to ``Adapter.from_shape``, which resolves them with full error and
+  unknown-value handling. This is the specification.
+- ``fast`` (the hot path): the same reading with inline conversions and cached lookups, resolving statuses
+  and building the record itself. On anything unusual (an unknown or unseen value, a non-E.164 number, a
+  timestamp with an offset, a wrong type, a missing status) it returns None and the careful path runs. A
+  property test checks that both give the same record wherever ``fast`` answers.
+
+Per adapter it writes ``locate``, which finds the first shape a payload fits. The sources are kept on the
+adapter for inspection.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
 from . import convert
+from .record import build_record
+from .vocabulary import CallStatus, Direction
 
-__all__ = ["FieldPlan", "Getter", "OUTPUT", "generate"]
+__all__ = ["OUTPUT", "FieldPlan", "Getter", "ShapePlan", "generate_dispatch", "generate_extract", "generate_fast", "generate_locate"]
 
-# What a generated function returns, in order.
+# What an extract function returns, in order.
 OUTPUT = (
     "call_id",
     "from_number",
@@ -46,6 +60,7 @@ OUTPUT = (
     "reason_vocabulary",
     "analysis",
 )
+ENUM_FIELDS = ("direction", "ended_by", "answered_by")
 
 
 @attrs.frozen
@@ -75,6 +90,17 @@ class FieldPlan:
     offset: int = 0
 
 
+@attrs.frozen
+class ShapePlan:
+    """What the locator checks for one shape."""
+
+    at: tuple[str, ...]
+    all: tuple[Getter, ...]
+    any: tuple[Getter, ...]
+    none: tuple[Getter, ...]
+    match: tuple[tuple[Getter, re.Pattern[str]], ...]
+
+
 def _dig(value: Any, key: str) -> Any:
     return value.get(key) if isinstance(value, Mapping) else None
 
@@ -93,14 +119,19 @@ class _Writer:
     def emit(self, depth: int, line: str) -> None:
         self.lines.append("    " * depth + line)
 
-    def lookup(self, depth: int, getter: Getter) -> None:
-        base = "root_get" if getter.from_root else "rec_get"
+    def lookup(self, depth: int, getter: Getter, base: str | None = None) -> None:
+        base = base or ("root_get" if getter.from_root else "rec_get")
         self.emit(depth, f"v = {base}({getter.keys[0]!r})")
         for key in getter.keys[1:]:
             self.emit(depth, f"v = v.get({key!r}) if v.__class__ is dict else _dig(v, {key!r})")
 
-    def first_present(self, depth: int, getters: Sequence[Getter], found: Callable[[int, Getter], None],
-                      missing: Callable[[int], None]) -> None:
+    def first_present(
+        self,
+        depth: int,
+        getters: Sequence[Getter],
+        found: Callable[[int, Getter], None],
+        missing: Callable[[int], None],
+    ) -> None:
         """Nested if/else over the getters: the first one holding a value other than null or '' wins."""
         for index, getter in enumerate(getters):
             d = depth + index
@@ -110,19 +141,64 @@ class _Writer:
             self.emit(d, "else:")
         missing(depth + len(getters))
 
+    def first_typed(
+        self,
+        depth: int,
+        getters: Sequence[Getter],
+        test: Callable[[Getter], str],
+        found: Callable[[int, Getter], None],
+        missing: Callable[[int], None],
+    ) -> None:
+        """Like ``first_present``, for the hot path: a value passing ``test`` wins; absent values (null, '')
+        fall through to the next path; any other value returns None, for the careful path to judge."""
+        for index, getter in enumerate(getters):
+            d = depth + index
+            self.lookup(d, getter)
+            self.emit(d, f"if {test(getter)}:")
+            found(d + 1, getter)
+            self.emit(d, "else:")
+            self.emit(d + 1, "if v is not None and v != '': return None")
+        missing(depth + len(getters))
 
-def _conversion(plan: FieldPlan, getter: Getter, where: str, w: _Writer) -> str:
+    def source(self, name: str) -> tuple[Callable[..., Any], str]:
+        text = "\n".join(self.lines) + "\n"
+        exec(compile(text, f"<callstatus {name}>", "exec"), self.namespace)
+        return self.namespace[name.split()[0]], text
+
+
+def _namespace(vendor: str, zone: Any) -> dict[str, Any]:
+    return {
+        "V": vendor,
+        "ZONE": zone,
+        "UTC": UTC,
+        "INF": math.inf,
+        "_dig": _dig,
+        "_text": convert.text,
+        "_e164": convert.e164,
+        "_is_e164": convert.E164_SYNTAX,
+        "_timestamp": convert.timestamp,
+        "_fromiso": datetime.fromisoformat,
+        "_seconds": convert.seconds,
+        "_number": convert.number,
+        "_integer": convert.integer,
+        "_build": build_record,
+        "_NormalizationError": convert.NormalizationError,
+    }
+
+
+# --- the careful path -------------------------------------------------------------------------------------
+
+
+def _careful_conversion(plan: FieldPlan, getter: Getter, where: str) -> str:
     path = repr(where)
-    if plan.kind == "text" or plan.kind == "raw":
+    if plan.kind in ("text", "raw"):
         return f"v if v.__class__ is str else _text(v, V, {path})"
     if plan.kind == "phone":
         return f"_e164(v, V, {path})"
     if plan.kind == "time":
-        fmt = getter.format or plan.format or "iso8601"
-        return f"_timestamp(v, {fmt!r}, ZONE, V, {path})"
+        return f"_timestamp(v, {getter.format or plan.format or 'iso8601'!r}, ZONE, V, {path})"
     if plan.kind == "duration":
-        factor = convert.UNITS[getter.unit or plan.unit or "s"]
-        return f"_seconds(v, {factor!r}, V, {path})"
+        return f"_seconds(v, {convert.UNITS[getter.unit or plan.unit or 's']!r}, V, {path})"
     if plan.kind == "number":
         return f"_number(v, V, {path})"
     if plan.kind == "integer":
@@ -130,12 +206,12 @@ def _conversion(plan: FieldPlan, getter: Getter, where: str, w: _Writer) -> str:
     raise AssertionError(plan.kind)
 
 
-def _field(w: _Writer, plan: FieldPlan) -> None:
+def _careful_field(w: _Writer, plan: FieldPlan) -> None:
     target = plan.name
 
     def found(depth: int, getter: Getter) -> None:
         where = getter.where(w.prefix)
-        w.emit(depth, f"{target} = {_conversion(plan, getter, where, w)}")
+        w.emit(depth, f"{target} = {_careful_conversion(plan, getter, where)}")
         if plan.kind == "phone":
             w.emit(depth, f"if {target} is None: bad.append(({plan.name!r}, {where!r}, v))")
         if plan.kind == "raw":
@@ -146,15 +222,15 @@ def _field(w: _Writer, plan: FieldPlan) -> None:
         if plan.kind == "raw":
             w.emit(depth, f"{target}_path = None")
 
-    if not plan.getters:
-        missing(1)
-        return
     w.first_present(1, plan.getters, found, missing)
 
 
-def _vocabularies(w: _Writer, target: str, vocabularies: Sequence[Sequence[Getter]]) -> None:
-    """First present value across several vocabularies, each with its paths: value, path and vocabulary index."""
-    flat = [(index, getter) for index, getters in enumerate(vocabularies) for getter in getters]
+def _flat(vocabularies: Sequence[Sequence[Getter]]) -> list[tuple[int, Getter]]:
+    return [(index, getter) for index, getters in enumerate(vocabularies) for getter in getters]
+
+
+def _careful_vocabularies(w: _Writer, target: str, vocabularies: Sequence[Sequence[Getter]]) -> None:
+    flat = _flat(vocabularies)
 
     def found(depth: int, getter: Getter) -> None:
         index = next(i for i, g in flat if g is getter)
@@ -163,24 +239,17 @@ def _vocabularies(w: _Writer, target: str, vocabularies: Sequence[Sequence[Gette
         w.emit(depth, f"{target}_path = {where!r}")
         w.emit(depth, f"{target}_vocabulary = {index}")
 
-    def missing(depth: int) -> None:
-        w.emit(depth, f"{target} = {target}_path = {target}_vocabulary = None")
-
-    w.first_present(1, [getter for _, getter in flat], found, missing)
+    w.first_present(1, [g for _, g in flat], found, lambda d: w.emit(d, f"{target} = {target}_path = {target}_vocabulary = None"))
 
 
 def _analysis(w: _Writer, analysis: Mapping[str, Sequence[Getter]]) -> None:
     w.emit(1, "analysis = {}")
     for key, getters in analysis.items():
-
-        def found(depth: int, getter: Getter, key: str = key) -> None:
-            w.emit(depth, f"analysis[{key!r}] = v")
-
-        w.first_present(1, getters, found, lambda depth: w.emit(depth, "pass"))
+        w.first_present(1, getters, lambda d, g, key=key: w.emit(d, f"analysis[{key!r}] = v"), lambda d: w.emit(d, "pass"))
     w.emit(1, "analysis = analysis or None")
 
 
-def generate(
+def generate_extract(
     *,
     vendor: str,
     prefix: str,
@@ -190,32 +259,292 @@ def generate(
     reasons: Sequence[Sequence[Getter]],
     analysis: Mapping[str, Sequence[Getter]],
 ) -> tuple[Callable[..., tuple[Any, ...]], str]:
-    """The extraction function for one shape (records found under ``prefix``), and its source."""
-    namespace: dict[str, Any] = {
-        "V": vendor,
-        "ZONE": zone,
-        "_dig": _dig,
-        "_text": convert.text,
-        "_e164": convert.e164,
-        "_timestamp": convert.timestamp,
-        "_seconds": convert.seconds,
-        "_number": convert.number,
-        "_integer": convert.integer,
-    }
-    w = _Writer(prefix, namespace)
+    """The careful extraction function for records found under ``prefix``, and its source."""
+    w = _Writer(prefix, _namespace(vendor, zone))
     w.emit(0, "def extract(rec, root, bad):")
     w.emit(1, "rec_get = rec.get")
     w.emit(1, "root_get = root.get")
-    by_name = {plan.name: plan for plan in fields}
-    for name in OUTPUT:
-        if name in ("status", "reason", "analysis") or name.endswith(("_path", "_vocabulary")):
-            continue
-        _field(w, by_name.get(name) or FieldPlan(name, "text", ()))
-    _vocabularies(w, "status", statuses)
-    _vocabularies(w, "reason", reasons)
+    for plan in fields:
+        _careful_field(w, plan)
+    _careful_vocabularies(w, "status", statuses)
+    _careful_vocabularies(w, "reason", reasons)
     _analysis(w, analysis)
     w.emit(1, "return (" + ", ".join(OUTPUT) + ")")
-    source = "\n".join(w.lines) + "\n"
-    code = compile(source, f"<callstatus adapter {vendor} shape {prefix or '$'}>", "exec")
-    exec(code, namespace)
-    return namespace["extract"], source
+    return w.source(f"extract {vendor} {prefix or '$'}")
+
+
+# --- the hot path -----------------------------------------------------------------------------------------
+
+
+_STR = "v.__class__ is str and v"
+_NUMBER = "v.__class__ is int or v.__class__ is float"
+
+
+def _fast_test(plan: FieldPlan, getter: Getter) -> str:
+    if plan.kind in ("duration", "number"):
+        return _NUMBER
+    if plan.kind in ("text", "phone", "raw") or (getter.format or plan.format or "iso8601") == "iso8601":
+        return _STR
+    return "v is not None and v != ''"
+
+
+def _fast_conversion(w: _Writer, depth: int, plan: FieldPlan, getter: Getter) -> None:
+    """Inline conversion of ``v`` (already of the right type) into the field's variable; ``return None``
+    wherever the careful path must decide."""
+    target = plan.name
+    emit = w.emit
+    if plan.kind == "text":
+        emit(depth, f"{target} = v")
+    elif plan.kind == "phone":
+        emit(depth, "if _is_e164(v) is None: return None")
+        emit(depth, f"{target} = v")
+    elif plan.kind == "raw":
+        emit(depth, f"{target} = _enum_{target}.get(v)")
+        emit(depth, f"if {target} is None: return None")
+    elif plan.kind == "time" and (getter.format or plan.format or "iso8601") == "iso8601":
+        emit(depth, "try:")
+        emit(depth + 1, f"{target} = _fromiso(v)")
+        emit(depth, "except ValueError:")
+        emit(depth + 1, "return None")
+        emit(depth, f"if {target}.tzinfo is not UTC: return None")
+    elif plan.kind in ("duration", "number"):
+        factor = convert.UNITS[getter.unit or plan.unit or "s"] if plan.kind == "duration" else 1.0
+        low = "0.0 <=" if plan.kind == "duration" else "-INF <"
+        emit(depth, f"{target} = v * {factor!r}")
+        emit(depth, f"if not ({low} {target} < INF): return None")
+    else:  # integers and other time formats: the careful converter, bailing out where it would raise
+        emit(depth, "try:")
+        emit(depth + 1, f"{target} = {_careful_conversion(plan, getter, '')}")
+        emit(depth, "except _NormalizationError:")
+        emit(depth + 1, "return None")
+        if plan.kind == "integer":
+            emit(depth, f"if {target} < 1: return None")
+
+
+def _fast_field(w: _Writer, plan: FieldPlan) -> None:
+    w.first_typed(
+        1,
+        plan.getters,
+        lambda g: _fast_test(plan, g),
+        lambda d, g: _fast_conversion(w, d, plan, g),
+        lambda d: w.emit(d, f"{plan.name} = None"),
+    )
+
+
+def _fast_vocabularies(w: _Writer, target: str, vocabularies: Sequence[Sequence[Getter]], caches: Sequence[str]) -> None:
+    flat = _flat(vocabularies)
+
+    def found(depth: int, getter: Getter) -> None:
+        index = next(i for i, g in flat if g is getter)
+        w.emit(depth, f"raw_{target} = v")
+        w.emit(depth, f"m_{target} = {caches[index]}.get(v)")
+        w.emit(depth, f"if m_{target} is None: return None")
+
+    w.first_typed(1, [g for _, g in flat], lambda g: _STR, found, lambda d: w.emit(d, f"raw_{target} = m_{target} = None"))
+
+
+def generate_fast(
+    *,
+    vendor: str,
+    prefix: str,
+    zone: Any,
+    fields: Sequence[FieldPlan],
+    statuses: Sequence[Sequence[Getter]],
+    reasons: Sequence[Sequence[Getter]],
+    analysis: Mapping[str, Sequence[Getter]],
+    status_caches: Sequence[Mapping[str, Any]],
+    reason_caches: Sequence[Mapping[str, Any]],
+    enum_caches: Mapping[str, Mapping[str, Any]],
+    present: frozenset[str] | None = None,
+) -> tuple[Callable[..., Any], str]:
+    """The hot-path function for records found under ``prefix``: a ``CallRecord``, or None to take the careful path.
+
+    With ``present`` (the keys of a payload whose record is the payload itself) the function is specialised
+    to payloads with exactly those keys: paths whose first key is absent are not looked up at all.
+    """
+    if present is not None:
+        def keep(getters: Sequence[Getter]) -> tuple[Getter, ...]:
+            return tuple(getter for getter in getters if getter.keys[0] in present)
+
+        fields = [attrs.evolve(plan, getters=keep(plan.getters)) for plan in fields]
+        statuses = [keep(getters) for getters in statuses]
+        reasons = [keep(getters) for getters in reasons]
+        analysis = {key: keep(getters) for key, getters in analysis.items()}
+    namespace = _namespace(vendor, zone)
+    w = _Writer(prefix, namespace)
+    status_names = [w.const(cache) for cache in status_caches]
+    reason_names = [w.const(cache) for cache in reason_caches]
+    for name, cache in enum_caches.items():
+        namespace[f"_enum_{name}"] = cache
+    namespace["_INBOUND"] = Direction.INBOUND
+    w.emit(0, "def fast(rec, root):")
+    w.emit(1, "rec_get = rec.get")
+    w.emit(1, "root_get = root.get")
+    _fast_vocabularies(w, "status", statuses, status_names)
+    w.emit(1, "if m_status is None: return None")
+    for plan in fields:
+        if plan.kind == "raw" and plan.name not in enum_caches:
+            w.emit(1, f"{plan.name} = None")
+        else:
+            _fast_field(w, plan)
+    w.emit(1, "if call_id is None: return None")
+    _fast_vocabularies(w, "reason", reasons, reason_names)
+    _analysis(w, analysis)
+    getters = {plan.name: plan.getters for plan in fields}
+    for line in _resolve(getters, any(reasons)):
+        w.emit(1, line)
+    # Copying a template dict is far cheaper than building a 23-key dict; fields this shape can never fill
+    # stay as the template's None.
+    never = {name for name, found in getters.items() if not found} - {"ended_by", "answered_by"}
+    if getters.get("contact_number"):
+        never -= {"from_number", "to_number"}
+    if getters.get("started_at") and getters.get("ended_at"):
+        never.discard("duration_seconds")
+    if not any(analysis.values()):
+        never.add("analysis")
+    namespace["_TEMPLATE"] = dict.fromkeys(_RECORD_FIELDS)
+    namespace["_TEMPLATE"]["vendor"] = vendor
+    w.emit(1, "d = _TEMPLATE.copy()")
+    for name in _RECORD_FIELDS:
+        if name != "vendor" and name not in never:
+            w.emit(1, f"d[{name!r}] = {_RECORD_SOURCES.get(name, name)}")
+    w.emit(1, "return _build(d)")
+    return w.source(f"fast {vendor} {prefix or '$'}")
+
+
+def _resolve(getters: Mapping[str, Sequence[Getter]], has_reason: bool) -> list[str]:
+    """The joint (status, reason) resolution of ``Adapter.careful``, for values known to be mapped: only the
+    steps this shape's fields can need."""
+    lines = ["status = m_status.status"]
+    if has_reason:
+        lines += [
+            "if m_reason is not None:",
+            "    reason = m_reason.reason",
+            "    if m_reason.if_connected is not None and duration_seconds:",
+            "        reason = m_reason.if_connected",
+            "    if m_status.by_reason:",
+            "        status = m_status.by_reason.get(reason, status)",
+            "    if ended_by is None: ended_by = m_reason.ended_by",
+            "    if answered_by is None: answered_by = m_reason.answered_by",
+            "else:",
+            "    reason = m_status.implied_reason",
+        ]
+    else:
+        lines.append("reason = m_status.implied_reason")
+    lines += [
+        "if ended_by is None: ended_by = m_status.ended_by",
+        "if answered_by is None: answered_by = m_status.answered_by",
+    ]
+    if getters.get("contact_number"):
+        lines += [
+            "if contact_number is not None:",
+            "    if direction is _INBOUND:",
+            "        if from_number is None: from_number = contact_number",
+            "    elif to_number is None: to_number = contact_number",
+        ]
+    if getters.get("started_at") and getters.get("ended_at"):
+        lines += [
+            "if duration_seconds is None and started_at is not None and ended_at is not None "
+            "and ended_at >= started_at:",
+            "    duration_seconds = (ended_at - started_at).total_seconds()",
+        ]
+    return lines
+
+
+_RECORD_FIELDS = (
+    "vendor", "call_id", "status", "end_reason", "ended_by", "answered_by", "raw_status", "raw_reason", "direction",
+    "from_number", "to_number", "agent_id", "campaign_id", "contact_id", "attempt", "created_at", "started_at",
+    "ended_at", "duration_seconds", "recording_url", "cost", "analysis", "raw",
+)  # fmt: skip
+_RECORD_SOURCES = {"vendor": "V", "end_reason": "reason", "raw_status": "raw_status", "raw_reason": "raw_reason",
+                   "raw": "root"}  # fmt: skip
+
+
+# --- the locator ------------------------------------------------------------------------------------------
+
+
+def _condition(w: _Writer, getter: Getter, test: str) -> str:
+    """An inline expression reading one path from ``r`` (or ``root``) into ``x`` and testing it."""
+    base = "root" if getter.from_root else "r"
+    if len(getter.keys) == 1:
+        return f"((x := {base}.get({getter.keys[0]!r})) {test})"
+    return f"((x := _present({base}, {getter.keys!r})) {test})"
+
+
+def generate_locate(vendor: str, shapes: Sequence[ShapePlan]) -> tuple[Callable[..., Any], str]:
+    """The function that finds the first fitting shape of a dict payload: ``(index, record)`` or None."""
+    namespace = _namespace(vendor, UTC)
+    namespace["_present"] = _present_path
+    w = _Writer("", namespace)
+    w.emit(0, "def locate(root):")
+    present = "is not None and x != ''"
+    for index, shape in enumerate(shapes):
+        w.emit(1, "r = root")
+        for key in shape.at:
+            w.emit(1, f"r = r.get({key!r}) if r.__class__ is dict else None")
+        tests = ["r.__class__ is dict"]
+        tests += [_condition(w, g, present) for g in shape.all]
+        if shape.any:
+            tests.append("(" + " or ".join(_condition(w, g, present) for g in shape.any) + ")")
+        tests += [_condition(w, g, "is None or x == ''") for g in shape.none]
+        for getter, pattern in shape.match:
+            name = w.const(pattern.search)
+            tests.append(f"{_condition(w, getter, '.__class__ is str')} and {name}(x) is not None")
+        w.emit(1, "if " + " and ".join(tests) + ":")
+        w.emit(2, f"return {index}, r")
+    w.emit(1, "return None")
+    return w.source(f"locate {vendor}")
+
+
+def generate_dispatch(
+    vendor: str,
+    shapes: Sequence[ShapePlan],
+    fasts: Sequence[Callable[..., Any]],
+    present: frozenset[str] | None,
+) -> tuple[Callable[[dict[str, Any]], Any], str]:
+    """The hot-path entry for dict payloads: locate the shape and run its fast function, in one call.
+
+    ``fasts[i]`` is shape ``i``'s fast function (specialised to ``present`` for shapes at the payload root).
+    With ``present``, conditions on keys the payload lacks are decided when compiling, not per record.
+    Returns a ``CallRecord``, or None when no shape fits or the careful path must decide.
+    """
+    namespace = _namespace(vendor, UTC)
+    namespace["_present"] = _present_path
+    w = _Writer("", namespace)
+    w.emit(0, "def dispatch(root):")
+    presence = "is not None and x != ''"
+    for index, shape in enumerate(shapes):
+        static = present is not None and not shape.at
+
+        def known(getter: Getter) -> bool | None:
+            return (getter.keys[0] in present) if static and present is not None else None
+
+        if present is not None and shape.at and shape.at[0] not in present:
+            continue
+        if static and any(known(g) is False for g in shape.all + tuple(g for g, _ in shape.match)):
+            continue
+        any_of = [g for g in shape.any if known(g) is not False]
+        if shape.any and not any_of:
+            continue
+        none_of = [g for g in shape.none if known(g) is not False]
+        fast = w.const(fasts[index])
+        w.emit(1, "r = root")
+        for key in shape.at:
+            w.emit(1, f"r = r.get({key!r}) if r.__class__ is dict else None")
+        tests = ["r.__class__ is dict"] if shape.at else []
+        tests += [_condition(w, g, presence) for g in shape.all]
+        if any_of:
+            tests.append("(" + " or ".join(_condition(w, g, presence) for g in any_of) + ")")
+        tests += [_condition(w, g, "is None or x == ''") for g in none_of]
+        for getter, pattern in shape.match:
+            tests.append(f"{_condition(w, getter, '.__class__ is str')} and {w.const(pattern.search)}(x) is not None")
+        w.emit(1, "if " + (" and ".join(tests) or "True") + ":")
+        w.emit(2, f"return {fast}(r, root)")
+    w.emit(1, "return None")
+    return w.source(f"dispatch {vendor}")
+
+
+def _present_path(value: Any, keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value

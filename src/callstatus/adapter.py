@@ -26,6 +26,7 @@ OnUnmapped = Callable[[str, str, str], None]
 """Called as ``on_unmapped(vendor, path, raw_value)`` for every value an adapter does not know."""
 
 _CACHE_LIMIT = 4096
+_DISPATCH_LIMIT = 256
 _WARNED_LIMIT = 10_000
 _warned: set[tuple[str, str, str]] = set()
 
@@ -42,6 +43,12 @@ class StatusMeaning:
     answered_by: AnsweredBy | None = None
     by_reason: Mapping[EndReason, CallStatus] = attrs.field(factory=dict)
     deprecated: bool = False
+    implied_reason: EndReason | None = attrs.field(init=False)
+    """The end reason when the payload gives none: the entry's own, else the status's default."""
+
+    @implied_reason.default
+    def _implied_reason(self) -> EndReason | None:
+        return self.reason if self.reason is not None else self.status.default_reason
 
 
 @attrs.frozen
@@ -63,16 +70,21 @@ class Vocabulary(Generic[T]):
     getters: tuple[Getter, ...]
     values: tuple[str, ...]
     by_token: Mapping[str, T]
-    _cache: dict[str, T | None] = attrs.field(factory=dict, alias="_cache")
+    cache: dict[str, T | None] = attrs.field(factory=dict, eq=False, repr=False)
+    """Raw spelling -> meaning, for spellings seen; the hot path reads it directly."""
+
+    def __attrs_post_init__(self) -> None:
+        for raw in self.values:
+            self.meaning(raw)
 
     def meaning(self, raw: str) -> T | None:
         """The meaning of a raw value in any spelling, or None when the vocabulary does not know it."""
         try:
-            return self._cache[raw]
+            return self.cache[raw]
         except KeyError:
             found = self.by_token.get(token(raw))
-            if len(self._cache) < _CACHE_LIMIT:
-                self._cache[raw] = found
+            if len(self.cache) < _CACHE_LIMIT:
+                self.cache[raw] = found
             return found
 
 
@@ -87,6 +99,7 @@ class Shape:
     none: tuple[Getter, ...]
     match: tuple[tuple[Getter, re.Pattern[str]], ...]
     extract: Callable[..., tuple[Any, ...]] = attrs.field(repr=False, eq=False)
+    fast: Callable[..., CallRecord | None] = attrs.field(repr=False, eq=False)
     source: str = attrs.field(repr=False, eq=False)
 
     @property
@@ -139,11 +152,23 @@ class Adapter:
     lists: tuple[tuple[str, ...], ...] = attrs.field(repr=False)
     statuses: tuple[Vocabulary[StatusMeaning], ...] = attrs.field(repr=False)
     reasons: tuple[Vocabulary[ReasonMeaning], ...] = attrs.field(repr=False)
-    enums: Mapping[str, Mapping[str, Any]] = attrs.field(repr=False)
+    enums: Mapping[str, Vocabulary[Any]] = attrs.field(repr=False)
     call_id_paths: str = attrs.field(repr=False)
+    fast_locate: Callable[[dict[str, Any]], tuple[int, dict[str, Any]] | None] = attrs.field(repr=False, eq=False)
+    locate_source: str = attrs.field(repr=False, eq=False)
+    compile_dispatch: Callable[[frozenset[str] | None], Callable[[dict[str, Any]], CallRecord | None]] = attrs.field(
+        repr=False, eq=False
+    )
+    dispatchers: dict[tuple[str, ...] | None, Callable[[dict[str, Any]], CallRecord | None]] = attrs.field(
+        factory=dict, repr=False, eq=False
+    )
+    """Hot-path functions by the key tuple of the payloads they were specialised for."""
 
     def locate(self, payload: Mapping[str, Any]) -> tuple[Shape, Mapping[str, Any]] | None:
         """The first shape that fits the payload, and the record object it finds."""
+        if payload.__class__ is dict:
+            found = self.fast_locate(payload)  # type: ignore[arg-type]
+            return None if found is None else (self.shapes[found[0]], found[1])
         for shape in self.shapes:
             record = shape.locate(payload)
             if record is not None:
@@ -154,11 +179,29 @@ class Adapter:
         self, payload: Mapping[str, Any], *, strict: bool = False, on_unmapped: OnUnmapped | None = None
     ) -> CallRecord:
         """The record for one decoded payload of this vendor."""
+        if payload.__class__ is dict:
+            keys = tuple(payload)
+            dispatch = self.dispatchers.get(keys)
+            if dispatch is None:
+                dispatch = self._dispatcher(keys)
+            result = dispatch(payload)  # type: ignore[arg-type]
+            if result is not None:
+                return result
         found = self.locate(payload)
         if found is None:
             found = self._fallback(payload)
         shape, record = found
-        return self.from_shape(shape, record, payload, strict=strict, on_unmapped=on_unmapped)
+        return self.careful(shape, record, payload, strict=strict, on_unmapped=on_unmapped)
+
+    def _dispatcher(self, keys: tuple[str, ...]) -> Callable[[dict[str, Any]], CallRecord | None]:
+        """Compile the hot path for payloads with these keys; past a limit, one generic hot path serves all."""
+        if len(self.dispatchers) >= _DISPATCH_LIMIT:
+            dispatch = self.dispatchers.get(None)
+            if dispatch is None:
+                dispatch = self.dispatchers[None] = self.compile_dispatch(None)
+            return dispatch
+        dispatch = self.dispatchers[keys] = self.compile_dispatch(frozenset(keys))
+        return dispatch
 
     def _fallback(self, payload: Mapping[str, Any]) -> tuple[Shape, Mapping[str, Any]]:
         for shape in self.shapes:
@@ -176,7 +219,23 @@ class Adapter:
         strict: bool = False,
         on_unmapped: OnUnmapped | None = None,
     ) -> CallRecord:
-        """The record for a payload whose shape is already known."""
+        """The record for a payload whose shape is already known: the hot path, else the careful one."""
+        if record.__class__ is dict and payload.__class__ is dict:
+            result = shape.fast(record, payload)
+            if result is not None:
+                return result
+        return self.careful(shape, record, payload, strict=strict, on_unmapped=on_unmapped)
+
+    def careful(
+        self,
+        shape: Shape,
+        record: Mapping[str, Any],
+        payload: Mapping[str, Any],
+        *,
+        strict: bool = False,
+        on_unmapped: OnUnmapped | None = None,
+    ) -> CallRecord:
+        """The record by the careful path, which checks everything and decides every unusual case."""
         bad: list[tuple[str, str, Any]] = []
         (
             call_id, from_number, to_number, contact_number, agent_id, campaign_id, contact_id, attempt, created_at, started_at,
@@ -214,7 +273,7 @@ class Adapter:
         if status_meaning is not None:
             status = status_meaning.status
             if reason is None:
-                reason = status_meaning.reason
+                reason = status_meaning.implied_reason
             elif status_meaning.by_reason:
                 status = status_meaning.by_reason.get(reason, status)
         if reason is None:
@@ -269,12 +328,8 @@ class Adapter:
     ) -> Any:
         if raw is None:
             return None
-        table = self.enums.get(field, {})
-        try:
-            return table[raw]
-        except KeyError:
-            pass
-        value = table.get(token(raw))
+        vocabulary = self.enums.get(field)
+        value = vocabulary.meaning(raw) if vocabulary is not None else None
         if value is None:
             self._unmapped(path or field, raw, strict, on_unmapped, f"unknown {field.replace('_', ' ')}")
             return _ENUM_UNKNOWN[field]

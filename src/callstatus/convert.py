@@ -6,6 +6,7 @@ Each converter takes the value, the vendor and the field path, and raises ``Norm
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -15,9 +16,11 @@ import phonenumbers
 
 from .errors import NormalizationError
 
-__all__ = ["UNITS", "e164", "integer", "number", "seconds", "text", "timestamp"]
+__all__ = ["E164_SYNTAX", "UNITS", "e164", "integer", "number", "seconds", "text", "timestamp"]
 
 UNITS = {"s": 1.0, "ms": 0.001, "min": 60.0}
+E164_SYNTAX = re.compile(r"\+[1-9][0-9]{1,14}", re.ASCII).fullmatch
+"""Matches a syntactically valid E.164 number: the fast path that skips ``phonenumbers``."""
 _EPOCH_MS_ABOVE = 1e11  # seconds since 1970 only pass this in the year 5138: larger numbers are milliseconds
 
 
@@ -55,13 +58,17 @@ def seconds(value: Any, factor: float, vendor: str, path: str) -> float:
 
 
 def integer(value: Any, offset: int, vendor: str, path: str) -> int:
-    """A whole number, plus an offset (a retry count of 0 is attempt 1)."""
+    """A count of 1 or more, after adding an offset (a retry count of 0 is attempt 1)."""
     if value.__class__ is int:
-        return int(value) + offset
-    result = number(value, vendor, path)
-    if not result.is_integer():
-        raise NormalizationError("expected a whole number", vendor=vendor, path=path, value=value)
-    return int(result) + offset
+        result = int(value) + offset
+    else:
+        whole = number(value, vendor, path)
+        if not whole.is_integer():
+            raise NormalizationError("expected a whole number", vendor=vendor, path=path, value=value)
+        result = int(whole) + offset
+    if result < 1:
+        raise NormalizationError(f"expected a number of {1 - offset} or more", vendor=vendor, path=path, value=value)
+    return result
 
 
 def timestamp(value: Any, fmt: str, zone: tzinfo, vendor: str, path: str) -> datetime:
@@ -95,10 +102,6 @@ def timestamp(value: Any, fmt: str, zone: tzinfo, vendor: str, path: str) -> dat
     return result if result.tzinfo is UTC else result.astimezone(UTC)
 
 
-def _is_e164(value: str) -> bool:
-    return 3 <= len(value) <= 16 and value[0] == "+" and value[1] != "0" and value[1:].isdigit() and value.isascii()
-
-
 @lru_cache(maxsize=65536)
 def _parse_phone(value: str) -> str | None:
     candidate = value.strip()
@@ -122,6 +125,6 @@ def e164(value: Any, vendor: str, path: str) -> str | None:
     """
     if value.__class__ is not str:
         raise NormalizationError("expected a phone number string", vendor=vendor, path=path, value=value)
-    if _is_e164(value):
+    if E164_SYNTAX(value) is not None:
         return str(value)
     return _parse_phone(value)

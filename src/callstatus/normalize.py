@@ -18,6 +18,7 @@ from .registry import Registry, default_registry
 __all__ = ["detect_vendor", "get_adapter", "normalize", "normalize_many", "register", "vendors"]
 
 _TEXT = (str, bytes, bytearray, memoryview)
+_loads = orjson.loads
 
 
 def _excerpt(text: Any) -> Any:
@@ -27,7 +28,7 @@ def _excerpt(text: Any) -> Any:
 
 
 def _decode(payload: Any, vendor: str | None) -> Any:
-    if isinstance(payload, _TEXT):
+    if payload.__class__ is bytes or isinstance(payload, _TEXT):
         try:
             return orjson.loads(payload)
         except orjson.JSONDecodeError as exc:
@@ -37,7 +38,7 @@ def _decode(payload: Any, vendor: str | None) -> Any:
 
 def _object(payload: Any, vendor: str | None) -> Mapping[str, Any]:
     data = _decode(payload, vendor)
-    if not isinstance(data, Mapping):
+    if data.__class__ is not dict and not isinstance(data, Mapping):
         raise NormalizationError("expected a JSON object", vendor=vendor, path="$", value=_excerpt(repr(data)))
     return data
 
@@ -57,7 +58,17 @@ def normalize(
     ``strict=True`` raises ``NormalizationError`` instead. ``on_unmapped(vendor, path, value)`` is called for
     every unknown value.
     """
-    registry = registry or default_registry()
+    if registry is None:
+        registry = default_registry()
+    if payload.__class__ is bytes and vendor is not None:  # the hot path: one vendor's JSON bytes
+        adapter = registry._adapters.get(vendor)
+        if adapter is not None:
+            try:
+                data = _loads(payload)
+            except orjson.JSONDecodeError:
+                data = None
+            if data.__class__ is dict:
+                return adapter.normalize(data, strict=strict, on_unmapped=on_unmapped)
     data = _object(payload, vendor)
     if vendor is None:
         adapter, shape, record = registry.match(data)

@@ -17,10 +17,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic
 
-from ._codegen import FieldPlan, Getter, generate
+from ._codegen import (
+    FieldPlan,
+    Getter,
+    ShapePlan,
+    generate_dispatch,
+    generate_extract,
+    generate_fast,
+    generate_locate,
+)
 from .adapter import Adapter, ReasonMeaning, Shape, StatusMeaning, Vocabulary
 from .errors import TableError
-from .spec import ENUM_FIELDS, FieldSpec, PathSpec, ReasonEntry, StatusEntry, TableSpec
+from .spec import ENUM_FIELDS, FieldSpec, PathSpec, ReasonEntry, ShapeSpec, StatusEntry, TableSpec
 from .tokens import token
 from .vocabulary import EndReason
 
@@ -85,9 +93,9 @@ def _getters(paths: Iterable[str | PathSpec], source: str, where: str) -> tuple[
     return tuple(_getter(path, source, f"{where}[{i}]") for i, path in enumerate(paths))
 
 
-def _field_plans(spec: TableSpec, source: str) -> tuple[list[FieldPlan], dict[str, dict[str, Any]]]:
+def _field_plans(spec: TableSpec, source: str) -> tuple[list[FieldPlan], dict[str, Vocabulary[Any]]]:
     plans: list[FieldPlan] = []
-    enums: dict[str, dict[str, Any]] = {}
+    enums: dict[str, Vocabulary[Any]] = {}
     for name, kind in _KINDS.items():
         value = getattr(spec.fields, name)
         where = f"fields.{name}"
@@ -102,7 +110,8 @@ def _field_plans(spec: TableSpec, source: str) -> tuple[list[FieldPlan], dict[st
                 raise TableError(f"this option does not apply to {name}", source=source, path=where, value=path)
         plans.append(FieldPlan(name, kind, getters, unit=field.unit, format=field.format, offset=field.offset or 0))
         if kind == "raw":
-            enums[name] = _enum_map(name, field.map or {}, f"{where}.map", source)
+            by_token = _enum_map(name, field.map or {}, f"{where}.map", source)
+            enums[name] = Vocabulary(name=name, getters=getters, values=tuple(field.map or ()), by_token=by_token)
     return plans, enums
 
 
@@ -192,53 +201,71 @@ def _zone(spec: TableSpec, source: str) -> tzinfo:
         raise TableError("unknown time zone", source=source, path="vendor.timezone", value=spec.vendor.timezone) from None
 
 
-def _shapes(
+def _shape_plan(shape: ShapeSpec, where: str, source: str) -> ShapePlan:
+    at: tuple[str, ...] = ()
+    if shape.at != "$":
+        getter = _getter(shape.at, source, f"{where}.at")
+        if getter.from_root:
+            raise TableError("'at' is a path from the payload root, without '$.'", source=source, path=where)
+        at = getter.keys
+    match = []
+    for path, pattern in shape.match.items():
+        try:
+            match.append((_getter(path, source, f"{where}.match"), re.compile(pattern)))
+        except re.error as exc:
+            raise TableError(f"bad regular expression: {exc}", source=source, path=f"{where}.match.{path}") from None
+    return ShapePlan(
+        at=at,
+        all=_getters(shape.all, source, f"{where}.all"),
+        any=_getters(shape.any, source, f"{where}.any"),
+        none=_getters(shape.none, source, f"{where}.none"),
+        match=tuple(match),
+    )
+
+
+def _caches(
+    statuses: Sequence[Vocabulary[Any]], reasons: Sequence[Vocabulary[Any]], enums: dict[str, Vocabulary[Any]]
+) -> dict[str, Any]:
+    return {
+        "status_caches": [v.cache for v in statuses],
+        "reason_caches": [v.cache for v in reasons],
+        "enum_caches": {name: v.cache for name, v in enums.items()},
+    }
+
+
+def _shape(
     spec: TableSpec,
-    source: str,
-    plans: Sequence[FieldPlan],
+    shape: ShapeSpec,
+    plan: ShapePlan,
+    fields: Sequence[FieldPlan],
     statuses: Sequence[Vocabulary[Any]],
     reasons: Sequence[Vocabulary[Any]],
+    enums: dict[str, Vocabulary[Any]],
     analysis: dict[str, tuple[Getter, ...]],
     zone: tzinfo,
-) -> tuple[Shape, ...]:
-    shapes = []
-    for i, shape in enumerate(spec.shapes):
-        where = f"shapes[{i}]"
-        at: tuple[str, ...] = ()
-        if shape.at != "$":
-            getter = _getter(shape.at, source, f"{where}.at")
-            if getter.from_root:
-                raise TableError("'at' is a path from the payload root, without '$.'", source=source, path=where)
-            at = getter.keys
-        match = []
-        for path, pattern in shape.match.items():
-            try:
-                match.append((_getter(path, source, f"{where}.match"), re.compile(pattern)))
-            except re.error as exc:
-                raise TableError(f"bad regular expression: {exc}", source=source, path=f"{where}.match.{path}") from None
-        prefix = "".join(key + "." for key in at)
-        extract, code = generate(
-            vendor=spec.vendor.id,
-            prefix=prefix,
-            zone=zone,
-            fields=plans,
-            statuses=[v.getters for v in statuses],
-            reasons=[v.getters for v in reasons],
-            analysis=analysis,
-        )
-        shapes.append(
-            Shape(
-                name=shape.name,
-                at=at,
-                all=_getters(shape.all, source, f"{where}.all"),
-                any=_getters(shape.any, source, f"{where}.any"),
-                none=_getters(shape.none, source, f"{where}.none"),
-                match=tuple(match),
-                extract=extract,
-                source=code,
-            )
-        )
-    return tuple(shapes)
+) -> Shape:
+    common: dict[str, Any] = {
+        "vendor": spec.vendor.id,
+        "prefix": "".join(key + "." for key in plan.at),
+        "zone": zone,
+        "fields": fields,
+        "statuses": [v.getters for v in statuses],
+        "reasons": [v.getters for v in reasons],
+        "analysis": analysis,
+    }
+    extract, careful_source = generate_extract(**common)
+    fast, fast_source = generate_fast(**common, **_caches(statuses, reasons, enums))
+    return Shape(
+        name=shape.name,
+        at=plan.at,
+        all=plan.all,
+        any=plan.any,
+        none=plan.none,
+        match=plan.match,
+        extract=extract,
+        fast=fast,
+        source=careful_source + "\n" + fast_source,
+    )
 
 
 def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
@@ -259,15 +286,45 @@ def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
             analysis[key] = _getters(paths, source, f"analysis.{key}")
     lists = tuple(() if path == "$" else _getter(path, source, "lists").keys for path in spec.lists)
     call_id_plan = next(plan for plan in plans if plan.name == "call_id")
+    zone = _zone(spec, source)
+    shape_plans = [_shape_plan(shape, f"shapes[{i}]", source) for i, shape in enumerate(spec.shapes)]
+    fast_locate, locate_source = generate_locate(spec.vendor.id, shape_plans)
+    shapes = tuple(
+        _shape(spec, shape, plan, plans, statuses, reasons, enums, analysis, zone)
+        for shape, plan in zip(spec.shapes, shape_plans, strict=True)
+    )
+
+    def compile_dispatch(present: frozenset[str] | None) -> Any:
+        fasts = [
+            shape.fast
+            if plan.at or present is None
+            else generate_fast(
+                vendor=spec.vendor.id,
+                prefix="",
+                zone=zone,
+                fields=plans,
+                statuses=[v.getters for v in statuses],
+                reasons=[v.getters for v in reasons],
+                analysis=analysis,
+                present=present,
+                **_caches(statuses, reasons, enums),
+            )[0]
+            for shape, plan in zip(shapes, shape_plans, strict=True)
+        ]
+        return generate_dispatch(spec.vendor.id, shape_plans, fasts, present)[0]
+
     return Adapter(
         id=spec.vendor.id,
         name=spec.vendor.name,
         source=source,
         docs=tuple(spec.vendor.docs),
-        shapes=_shapes(spec, source, plans, statuses, reasons, analysis, _zone(spec, source)),
+        shapes=shapes,
         lists=lists,
         statuses=statuses,
         reasons=reasons,
         enums=enums,
         call_id_paths=" | ".join(getter.where("") for getter in call_id_plan.getters),
+        fast_locate=fast_locate,
+        locate_source=locate_source,
+        compile_dispatch=compile_dispatch,
     )
