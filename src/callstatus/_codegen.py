@@ -25,10 +25,10 @@ from typing import Any
 import attrs
 
 from . import convert
-from .record import build_record
+from . import record as record_module
 from .vocabulary import CallStatus, Direction
 
-__all__ = ["OUTPUT", "FieldPlan", "Getter", "ShapePlan", "generate_dispatch", "generate_extract", "generate_fast", "generate_locate"]
+__all__ = ["OUTPUT", "FieldPlan", "Getter", "ShapePlan", "FastBody", "generate_dispatch", "generate_extract", "generate_fast", "generate_locate"]
 
 # What an extract function returns, in order.
 OUTPUT = (
@@ -71,6 +71,8 @@ class Getter:
     from_root: bool = False
     unit: str | None = None
     format: str | None = None
+    known: bool = False
+    """The first key is known to be in the object read (a key-set specialised body): subscript, no ``get``."""
 
     def where(self, prefix: str) -> str:
         """The path as a user reads it, from the payload root."""
@@ -110,6 +112,7 @@ class _Writer:
         self.prefix = prefix
         self.namespace = namespace
         self.lines: list[str] = []
+        self.indent = 0
 
     def const(self, value: Any) -> str:
         name = f"_k{len(self.namespace)}"
@@ -117,11 +120,13 @@ class _Writer:
         return name
 
     def emit(self, depth: int, line: str) -> None:
-        self.lines.append("    " * depth + line)
+        self.lines.append("    " * (depth + self.indent) + line)
 
-    def lookup(self, depth: int, getter: Getter, base: str | None = None) -> None:
-        base = base or ("root_get" if getter.from_root else "rec_get")
-        self.emit(depth, f"v = {base}({getter.keys[0]!r})")
+    def lookup(self, depth: int, getter: Getter) -> None:
+        if getter.known:
+            self.emit(depth, f"v = {'root' if getter.from_root else 'rec'}[{getter.keys[0]!r}]")
+        else:
+            self.emit(depth, f"v = {'root_get' if getter.from_root else 'rec_get'}({getter.keys[0]!r})")
         for key in getter.keys[1:]:
             self.emit(depth, f"v = v.get({key!r}) if v.__class__ is dict else _dig(v, {key!r})")
 
@@ -181,7 +186,13 @@ def _namespace(vendor: str, zone: Any) -> dict[str, Any]:
         "_seconds": convert.seconds,
         "_number": convert.number,
         "_integer": convert.integer,
-        "_build": build_record,
+        "_new": record_module._new,
+        "_CallRecord": record_module.CallRecord,
+        "_set_dict": record_module._set_dict,
+        "_set_fields_set": record_module._set_fields_set,
+        "_set_extra": record_module._set_extra,
+        "_set_private": record_module._set_private,
+        "_ALL_SET": record_module._ALL_SET,
         "_NormalizationError": convert.NormalizationError,
     }
 
@@ -243,6 +254,9 @@ def _careful_vocabularies(w: _Writer, target: str, vocabularies: Sequence[Sequen
 
 
 def _analysis(w: _Writer, analysis: Mapping[str, Sequence[Getter]]) -> None:
+    if not any(analysis.values()):
+        w.emit(1, "analysis = None")
+        return
     w.emit(1, "analysis = {}")
     for key, getters in analysis.items():
         w.first_present(1, getters, lambda d, g, key=key: w.emit(d, f"analysis[{key!r}] = v"), lambda d: w.emit(d, "pass"))
@@ -321,17 +335,25 @@ def _fast_conversion(w: _Writer, depth: int, plan: FieldPlan, getter: Getter) ->
             emit(depth, f"if {target} < 1: return None")
 
 
-def _fast_field(w: _Writer, plan: FieldPlan) -> None:
+def _fast_field(w: _Writer, plan: FieldPlan, *, required: bool = False) -> None:
     w.first_typed(
         1,
         plan.getters,
         lambda g: _fast_test(plan, g),
         lambda d, g: _fast_conversion(w, d, plan, g),
-        lambda d: w.emit(d, f"{plan.name} = None"),
+        lambda d: w.emit(d, "return None" if required else f"{plan.name} = None"),
     )
 
 
-def _fast_vocabularies(w: _Writer, target: str, vocabularies: Sequence[Sequence[Getter]], caches: Sequence[str]) -> None:
+def _all_getters(body: FastBody) -> list[Getter]:
+    found = [g for plan in body.fields for g in plan.getters]
+    found += [g for getters in (*body.statuses, *body.reasons, *body.analysis.values()) for g in getters]
+    return found
+
+
+def _fast_vocabularies(
+    w: _Writer, target: str, vocabularies: Sequence[Sequence[Getter]], caches: Sequence[str], required: bool = False
+) -> None:
     flat = _flat(vocabularies)
 
     def found(depth: int, getter: Getter) -> None:
@@ -340,7 +362,8 @@ def _fast_vocabularies(w: _Writer, target: str, vocabularies: Sequence[Sequence[
         w.emit(depth, f"m_{target} = {caches[index]}.get(v)")
         w.emit(depth, f"if m_{target} is None: return None")
 
-    w.first_typed(1, [g for _, g in flat], lambda g: _STR, found, lambda d: w.emit(d, f"raw_{target} = m_{target} = None"))
+    missing = "return None" if required else f"raw_{target} = m_{target} = None"
+    w.first_typed(1, [g for _, g in flat], lambda g: _STR, found, lambda d: w.emit(d, missing))
 
 
 def generate_fast(
@@ -355,61 +378,103 @@ def generate_fast(
     status_caches: Sequence[Mapping[str, Any]],
     reason_caches: Sequence[Mapping[str, Any]],
     enum_caches: Mapping[str, Mapping[str, Any]],
-    present: frozenset[str] | None = None,
 ) -> tuple[Callable[..., Any], str]:
-    """The hot-path function for records found under ``prefix``: a ``CallRecord``, or None to take the careful path.
-
-    With ``present`` (the keys of a payload whose record is the payload itself) the function is specialised
-    to payloads with exactly those keys: paths whose first key is absent are not looked up at all.
-    """
-    if present is not None:
-        def keep(getters: Sequence[Getter]) -> tuple[Getter, ...]:
-            return tuple(getter for getter in getters if getter.keys[0] in present)
-
-        fields = [attrs.evolve(plan, getters=keep(plan.getters)) for plan in fields]
-        statuses = [keep(getters) for getters in statuses]
-        reasons = [keep(getters) for getters in reasons]
-        analysis = {key: keep(getters) for key, getters in analysis.items()}
-    namespace = _namespace(vendor, zone)
-    w = _Writer(prefix, namespace)
-    status_names = [w.const(cache) for cache in status_caches]
-    reason_names = [w.const(cache) for cache in reason_caches]
-    for name, cache in enum_caches.items():
-        namespace[f"_enum_{name}"] = cache
-    namespace["_INBOUND"] = Direction.INBOUND
+    """The hot-path function for records found under ``prefix``: a ``CallRecord``, or None to take the careful path."""
+    w = _Writer(prefix, _namespace(vendor, zone))
     w.emit(0, "def fast(rec, root):")
-    w.emit(1, "rec_get = rec.get")
-    w.emit(1, "root_get = root.get")
-    _fast_vocabularies(w, "status", statuses, status_names)
-    w.emit(1, "if m_status is None: return None")
-    for plan in fields:
-        if plan.kind == "raw" and plan.name not in enum_caches:
-            w.emit(1, f"{plan.name} = None")
-        else:
-            _fast_field(w, plan)
-    w.emit(1, "if call_id is None: return None")
-    _fast_vocabularies(w, "reason", reasons, reason_names)
-    _analysis(w, analysis)
-    getters = {plan.name: plan.getters for plan in fields}
-    for line in _resolve(getters, any(reasons)):
-        w.emit(1, line)
-    # Copying a template dict is far cheaper than building a 23-key dict; fields this shape can never fill
-    # stay as the template's None.
-    never = {name for name, found in getters.items() if not found} - {"ended_by", "answered_by"}
-    if getters.get("contact_number"):
-        never -= {"from_number", "to_number"}
-    if getters.get("started_at") and getters.get("ended_at"):
-        never.discard("duration_seconds")
-    if not any(analysis.values()):
-        never.add("analysis")
-    namespace["_TEMPLATE"] = dict.fromkeys(_RECORD_FIELDS)
-    namespace["_TEMPLATE"]["vendor"] = vendor
-    w.emit(1, "d = _TEMPLATE.copy()")
-    for name in _RECORD_FIELDS:
-        if name != "vendor" and name not in never:
-            w.emit(1, f"d[{name!r}] = {_RECORD_SOURCES.get(name, name)}")
-    w.emit(1, "return _build(d)")
+    FastBody(
+        vendor=vendor,
+        fields=fields,
+        statuses=statuses,
+        reasons=reasons,
+        analysis=analysis,
+        status_caches=status_caches,
+        reason_caches=reason_caches,
+        enum_caches=enum_caches,
+    ).emit(w)
     return w.source(f"fast {vendor} {prefix or '$'}")
+
+
+@attrs.frozen
+class FastBody:
+    """The body of a hot-path function, to be emitted into a function of its own or inlined in a dispatcher."""
+
+    vendor: str
+    fields: Sequence[FieldPlan]
+    statuses: Sequence[Sequence[Getter]]
+    reasons: Sequence[Sequence[Getter]]
+    analysis: Mapping[str, Sequence[Getter]]
+    status_caches: Sequence[Mapping[str, Any]]
+    reason_caches: Sequence[Mapping[str, Any]]
+    enum_caches: Mapping[str, Mapping[str, Any]]
+
+    def only(self, present: frozenset[str]) -> FastBody:
+        """The same body for payloads whose record is the payload itself, with exactly these keys: paths
+        whose first key is absent are not looked up at all."""
+
+        def keep(getters: Sequence[Getter]) -> tuple[Getter, ...]:
+            return tuple(attrs.evolve(getter, known=True) for getter in getters if getter.keys[0] in present)
+
+        return attrs.evolve(
+            self,
+            fields=[attrs.evolve(plan, getters=keep(plan.getters)) for plan in self.fields],
+            statuses=[keep(getters) for getters in self.statuses],
+            reasons=[keep(getters) for getters in self.reasons],
+            analysis={key: keep(getters) for key, getters in self.analysis.items()},
+        )
+
+    def emit(self, w: _Writer) -> None:
+        """Write the body at depth 1 of ``w``, reading ``rec`` and ``root``."""
+        namespace = w.namespace
+        status_names = [w.const(cache) for cache in self.status_caches]
+        reason_names = [w.const(cache) for cache in self.reason_caches]
+        for name, cache in self.enum_caches.items():
+            namespace[f"_enum_{name}"] = cache
+        namespace["_INBOUND"] = Direction.INBOUND
+        getters_used = _all_getters(self)
+        if any(not g.from_root and not g.known for g in getters_used):
+            w.emit(1, "rec_get = rec.get")
+        if any(g.from_root and not g.known for g in getters_used):
+            w.emit(1, "root_get = root.get")
+        _fast_vocabularies(w, "status", self.statuses, status_names, required=True)
+        for plan in self.fields:
+            if plan.kind == "raw" and plan.name not in self.enum_caches:
+                w.emit(1, f"{plan.name} = None")
+            else:
+                _fast_field(w, plan, required=plan.name == "call_id")
+        _fast_vocabularies(w, "reason", self.reasons, reason_names)
+        _analysis(w, self.analysis)
+        getters = {plan.name: plan.getters for plan in self.fields}
+        for line in _resolve(getters, any(self.reasons)):
+            w.emit(1, line)
+        # Copying a template dict is far cheaper than building a 23-key dict; fields this shape can never
+        # fill stay as the template's None.
+        never = {name for name, found in getters.items() if not found} - {"ended_by", "answered_by"}
+        if getters.get("contact_number"):
+            never -= {"from_number", "to_number"}
+        if getters.get("started_at") and getters.get("ended_at"):
+            never.discard("duration_seconds")
+        if not any(self.analysis.values()):
+            never.add("analysis")
+        namespace["_TEMPLATE"] = dict.fromkeys(_RECORD_FIELDS)
+        namespace["_TEMPLATE"]["vendor"] = self.vendor
+        w.emit(1, "d = _TEMPLATE.copy()")
+        for name in _RECORD_FIELDS:
+            if name != "vendor" and name not in never:
+                w.emit(1, f"d[{name!r}] = {_RECORD_SOURCES.get(name, name)}")
+        for line in _BUILD:
+            w.emit(1, line)
+
+
+# record.build_record, inlined.
+_BUILD = (
+    "record = _new(_CallRecord)",
+    "_set_dict(record, d)",
+    "_set_fields_set(record, _ALL_SET)",
+    "_set_extra(record, None)",
+    "_set_private(record, None)",
+    "return record",
+)
 
 
 def _resolve(getters: Mapping[str, Sequence[Getter]], has_reason: bool) -> list[str]:
@@ -498,22 +563,32 @@ def generate_locate(vendor: str, shapes: Sequence[ShapePlan]) -> tuple[Callable[
 
 def generate_dispatch(
     vendor: str,
+    zone: Any,
     shapes: Sequence[ShapePlan],
     fasts: Sequence[Callable[..., Any]],
+    body: FastBody,
     present: frozenset[str] | None,
 ) -> tuple[Callable[[dict[str, Any]], Any], str]:
-    """The hot-path entry for dict payloads: locate the shape and run its fast function, in one call.
+    """The hot-path entry for dict payloads: locate the shape and build the record, in one call.
 
-    ``fasts[i]`` is shape ``i``'s fast function (specialised to ``present`` for shapes at the payload root).
-    With ``present``, conditions on keys the payload lacks are decided when compiling, not per record.
-    Returns a ``CallRecord``, or None when no shape fits or the careful path must decide.
+    Nested shapes call their own fast function (``fasts[i]``); shapes at the payload root get ``body``
+    inlined. With ``present`` (the payload's keys), conditions on keys the payload lacks are decided when
+    compiling, not per record, and the body reads only keys the payload has. Returns a ``CallRecord``, or
+    None when no shape fits or the careful path must decide.
     """
-    namespace = _namespace(vendor, UTC)
+    namespace = _namespace(vendor, zone)
     namespace["_present"] = _present_path
     w = _Writer("", namespace)
     w.emit(0, "def dispatch(root):")
     presence = "is not None and x != ''"
+    inline = body.only(present) if present is not None else body
     for index, shape in enumerate(shapes):
+        if not shape.at and not any(later.at for later in shapes[index + 1 :]):
+            # Every shape at the root reads the same fields, and a payload no shape fits is read as one at
+            # the root: with no nested shape left to try, this shape's conditions cannot change the result.
+            w.emit(1, "rec = root")
+            inline.emit(w)
+            break
         static = present is not None and not shape.at
 
         def known(getter: Getter) -> bool | None:
@@ -527,7 +602,6 @@ def generate_dispatch(
         if shape.any and not any_of:
             continue
         none_of = [g for g in shape.none if known(g) is not False]
-        fast = w.const(fasts[index])
         w.emit(1, "r = root")
         for key in shape.at:
             w.emit(1, f"r = r.get({key!r}) if r.__class__ is dict else None")
@@ -539,8 +613,15 @@ def generate_dispatch(
         for getter, pattern in shape.match:
             tests.append(f"{_condition(w, getter, '.__class__ is str')} and {w.const(pattern.search)}(x) is not None")
         w.emit(1, "if " + (" and ".join(tests) or "True") + ":")
-        w.emit(2, f"return {fast}(r, root)")
-    w.emit(1, "return None")
+        if shape.at:
+            w.emit(2, f"return {w.const(fasts[index])}(r, root)")
+        else:
+            w.emit(2, "rec = root")
+            w.indent = 1
+            inline.emit(w)
+            w.indent = 0
+    else:
+        w.emit(1, "return None")
     return w.source(f"dispatch {vendor}")
 
 

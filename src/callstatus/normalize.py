@@ -68,6 +68,11 @@ def normalize(
             except orjson.JSONDecodeError:
                 data = None
             if data.__class__ is dict:
+                dispatch = adapter.dispatchers.get(tuple(data))  # Adapter.normalize's first step, inlined
+                if dispatch is not None:
+                    record = dispatch(data)
+                    if record is not None:
+                        return record
                 return adapter.normalize(data, strict=strict, on_unmapped=on_unmapped)
     data = _object(payload, vendor)
     if vendor is None:

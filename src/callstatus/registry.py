@@ -67,11 +67,10 @@ class Registry:
         """The one adapter whose shapes fit a payload best, with the shape and the record object it found."""
         best: list[tuple[int, Adapter, Shape, Mapping[str, Any]]] = []
         for adapter in self._adapters.values():
-            for shape in adapter.shapes:
-                record = shape.locate(payload)
-                if record is not None:
-                    best.append((shape.score(record, payload), adapter, shape, record))
-                    break
+            found = adapter.locate(payload)
+            if found is not None:
+                shape, record = found
+                best.append((shape.score(record, payload), adapter, shape, record))
         if not best:
             raise UnknownVendorError("no vendor's payload shape matches", path="$", value=_keys(payload))
         best.sort(key=lambda item: -item[0])

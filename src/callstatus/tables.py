@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pydantic
 
 from ._codegen import (
+    FastBody,
     FieldPlan,
     Getter,
     ShapePlan,
@@ -294,24 +295,18 @@ def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
         for shape, plan in zip(spec.shapes, shape_plans, strict=True)
     )
 
+    body = FastBody(
+        vendor=spec.vendor.id,
+        fields=plans,
+        statuses=[v.getters for v in statuses],
+        reasons=[v.getters for v in reasons],
+        analysis=analysis,
+        **_caches(statuses, reasons, enums),
+    )
+    fasts = [shape.fast for shape in shapes]
+
     def compile_dispatch(present: frozenset[str] | None) -> Any:
-        fasts = [
-            shape.fast
-            if plan.at or present is None
-            else generate_fast(
-                vendor=spec.vendor.id,
-                prefix="",
-                zone=zone,
-                fields=plans,
-                statuses=[v.getters for v in statuses],
-                reasons=[v.getters for v in reasons],
-                analysis=analysis,
-                present=present,
-                **_caches(statuses, reasons, enums),
-            )[0]
-            for shape, plan in zip(shapes, shape_plans, strict=True)
-        ]
-        return generate_dispatch(spec.vendor.id, shape_plans, fasts, present)[0]
+        return generate_dispatch(spec.vendor.id, zone, shape_plans, fasts, body, present)[0]
 
     return Adapter(
         id=spec.vendor.id,
