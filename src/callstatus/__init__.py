@@ -2,7 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .adapter import Adapter, OnUnmapped
+from .adapter import Adapter, OnUnmapped, Unmapped
 from .errors import NormalizationError, TableError, UnknownVendorError
 from .normalize import detect_vendor, get_adapter, normalize, normalize_many, register, vendors
 from .record import CallRecord
@@ -31,6 +31,7 @@ __all__ = [
     "Registry",
     "TableError",
     "UnknownVendorError",
+    "Unmapped",
     "__version__",
     "default_registry",
     "detect_vendor",

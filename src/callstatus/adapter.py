@@ -12,18 +12,32 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._codegen import Getter
+from ._codegen import FieldPlan, Getter
 from .errors import NormalizationError
 from .record import CallRecord, build_record
 from .tokens import token
 from .vocabulary import AnsweredBy, CallStatus, Direction, EndedBy, EndReason
 
-__all__ = ["Adapter", "OnUnmapped", "ReasonMeaning", "Shape", "StatusMeaning", "Vocabulary"]
+__all__ = ["Adapter", "OnUnmapped", "ReasonMeaning", "Shape", "StatusMeaning", "Unmapped", "Vocabulary"]
 
 logger = logging.getLogger("callstatus")
 
-OnUnmapped = Callable[[str, str, str], None]
-"""Called as ``on_unmapped(vendor, path, raw_value)`` for every value an adapter does not know."""
+@attrs.frozen
+class Unmapped:
+    """A vendor value the adapter could not map: kept raw in the record, reported to ``on_unmapped``."""
+
+    vendor: str
+    field: str
+    """The canonical field it was meant for: status, end_reason, direction, to_number, ..."""
+    path: str
+    """Where it was in the payload."""
+    value: str
+    problem: str
+    """What was wrong with it, e.g. 'unknown status'."""
+
+
+OnUnmapped = Callable[[Unmapped], None]
+"""Called once for every value an adapter could not map (non-strict mode)."""
 
 _CACHE_LIMIT = 4096
 _DISPATCH_LIMIT = 256
@@ -153,6 +167,7 @@ class Adapter:
     statuses: tuple[Vocabulary[StatusMeaning], ...] = attrs.field(repr=False)
     reasons: tuple[Vocabulary[ReasonMeaning], ...] = attrs.field(repr=False)
     enums: Mapping[str, Vocabulary[Any]] = attrs.field(repr=False)
+    fields: tuple[FieldPlan, ...] = attrs.field(repr=False)
     call_id_paths: str = attrs.field(repr=False)
     fast_locate: Callable[[dict[str, Any]], tuple[int, dict[str, Any]] | None] = attrs.field(repr=False, eq=False)
     locate_source: str = attrs.field(repr=False, eq=False)
@@ -245,16 +260,15 @@ class Adapter:
         ) = shape.extract(record, payload, bad)
         if call_id is None:
             raise NormalizationError("no call id", vendor=self.id, path=self.call_id_paths, value=None)
-        if bad:
-            for _field, path, value in bad:
-                self._unmapped(path, value, strict, on_unmapped, "not a phone number in international form")
+        for field, path, value in bad:
+            self._unmapped(field, path, value, strict, on_unmapped, "not a phone number in international form")
 
         status = CallStatus.UNKNOWN
         status_meaning = None
         if raw_status is not None:
             status_meaning = self.statuses[status_vocabulary].meaning(raw_status)
             if status_meaning is None:
-                self._unmapped(status_path, raw_status, strict, on_unmapped, "unknown status")
+                self._unmapped("status", status_path, raw_status, strict, on_unmapped, "unknown status")
         elif strict:
             raise NormalizationError("no status", vendor=self.id, path=self._status_paths(), value=None)
 
@@ -263,7 +277,7 @@ class Adapter:
         if raw_reason is not None:
             reason_meaning = self.reasons[reason_vocabulary].meaning(raw_reason)
             if reason_meaning is None:
-                self._unmapped(reason_path, raw_reason, strict, on_unmapped, "unknown reason")
+                self._unmapped("end_reason", reason_path, raw_reason, strict, on_unmapped, "unknown reason")
                 reason = EndReason.UNKNOWN
             else:
                 reason = reason_meaning.reason
@@ -331,23 +345,26 @@ class Adapter:
         vocabulary = self.enums.get(field)
         value = vocabulary.meaning(raw) if vocabulary is not None else None
         if value is None:
-            self._unmapped(path or field, raw, strict, on_unmapped, f"unknown {field.replace('_', ' ')}")
+            self._unmapped(field, path or field, raw, strict, on_unmapped, f"unknown {field.replace('_', ' ')} value")
             return _ENUM_UNKNOWN[field]
         return value
 
     def _status_paths(self) -> str:
         return " | ".join(g.where("") for vocabulary in self.statuses for g in vocabulary.getters)
 
-    def _unmapped(self, path: str, raw: Any, strict: bool, on_unmapped: OnUnmapped | None, what: str) -> None:
+    def _unmapped(
+        self, field: str, path: str, raw: Any, strict: bool, on_unmapped: OnUnmapped | None, what: str
+    ) -> None:
         if strict:
             raise NormalizationError(what, vendor=self.id, path=path, value=raw)
         if on_unmapped is not None:
-            on_unmapped(self.id, path, str(raw))
-        key = (self.id, path, str(raw))
+            on_unmapped(Unmapped(vendor=self.id, field=field, path=path, value=str(raw), problem=what))
+        phone = field.endswith("_number")
+        key = (self.id, path, "" if phone else str(raw))
         if key not in _warned and len(_warned) < _WARNED_LIMIT:
             _warned.add(key)
-            shown = "<phone number>" if what.startswith("not a phone") else repr(raw)
-            logger.warning("callstatus: %s: %s %s in field %s kept as raw value", self.id, what, shown, path)
+            shown = "(number not logged)" if phone else repr(raw)
+            logger.warning("callstatus: %s: %s %s at %s; raw value kept", self.id, what, shown, path)
 
 
 _ENUM_UNKNOWN: dict[str, Any] = {

@@ -75,10 +75,8 @@ def normalize(
                         return record
                 return adapter.normalize(data, strict=strict, on_unmapped=on_unmapped)
     data = _object(payload, vendor)
-    if vendor is None:
-        adapter, shape, record = registry.match(data)
-        return adapter.from_shape(shape, record, data, strict=strict, on_unmapped=on_unmapped)
-    return registry.get(vendor).normalize(data, strict=strict, on_unmapped=on_unmapped)
+    adapter = registry.match(data)[0] if vendor is None else registry.get(vendor)
+    return adapter.normalize(data, strict=strict, on_unmapped=on_unmapped)
 
 
 def normalize_many(
@@ -100,6 +98,17 @@ def normalize_many(
     return _records(payloads, adapter, registry, strict, on_unmapped)
 
 
+def split_payloads(
+    source: Any, vendor: str | None = None, *, registry: Registry | None = None
+) -> Iterator[Any]:
+    """The single payloads in whatever ``normalize_many`` accepts, decoded where the container was JSON.
+
+    For callers that handle each payload's errors themselves (the ``check`` command).
+    """
+    registry = registry or default_registry()
+    return _items(source, registry.get(vendor) if vendor is not None else None, registry)
+
+
 def _records(
     payloads: Any, adapter: Adapter | None, registry: Registry, strict: bool, on_unmapped: OnUnmapped | None
 ) -> Iterator[CallRecord]:
@@ -107,11 +116,8 @@ def _records(
     for index, item in enumerate(_items(payloads, adapter, registry)):
         try:
             data = _object(item, vendor)
-            if adapter is None:
-                found, shape, record = registry.match(data)
-                yield found.from_shape(shape, record, data, strict=strict, on_unmapped=on_unmapped)
-            else:
-                yield adapter.normalize(data, strict=strict, on_unmapped=on_unmapped)
+            found = adapter if adapter is not None else registry.match(data)[0]
+            yield found.normalize(data, strict=strict, on_unmapped=on_unmapped)
         except NormalizationError as exc:
             exc.add_note(f"record {index} of the input")
             raise

@@ -169,7 +169,7 @@ class TableSpec(_Strict):
     """A vendor table: ``adapters/<vendor>.toml``."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, title="callstatus adapter table", json_schema_extra={"$id": "adapter.schema.json"}
+        extra="forbid", frozen=True, title="callstatus adapter table"
     )
 
     vendor: VendorSpec

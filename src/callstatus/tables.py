@@ -318,6 +318,7 @@ def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
         statuses=statuses,
         reasons=reasons,
         enums=enums,
+        fields=tuple(plans),
         call_id_paths=" | ".join(getter.where("") for getter in call_id_plan.getters),
         fast_locate=fast_locate,
         locate_source=locate_source,

@@ -1,0 +1,171 @@
+"""The ``callstatus`` command: normalize payload files to canonical NDJSON, check them for unmapped values,
+list vendors, write the JSON Schemas.
+
+Exit codes: 0 success, 1 a data problem (a payload that fails, an unmapped value in ``check``), 2 a usage
+problem (a bad option, an unknown vendor, a file that cannot be read). Each problem is one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+from . import __version__
+from .adapter import Unmapped
+from .errors import NormalizationError, TableError, UnknownVendorError
+from .normalize import normalize, split_payloads
+from .record import CallRecord
+from .registry import default_registry
+from .schemas import write_schemas
+
+__all__ = ["main"]
+
+# Fields whose unmapped values fail `check` without --strict: the status and reason vocabularies.
+_VOCABULARY_FIELDS = {"status", "end_reason"}
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="callstatus", description="Every call vendor's statuses and records in one shape.")
+    parser.add_argument("--version", action="version", version=f"callstatus {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    normalize = commands.add_parser("normalize", help="write canonical NDJSON records for vendor payloads")
+    normalize.add_argument("files", nargs="+", metavar="FILE", help="JSON, JSON array, list response or NDJSON; - for stdin")
+    normalize.add_argument("--vendor", help="vendor id (default: detect per payload)")
+    normalize.add_argument("--strict", action="store_true", help="fail on any value the vendor table does not know")
+
+    check = commands.add_parser("check", help="report every raw value the vendor tables do not map")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--vendor", help="vendor id (default: detect per payload)")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on every finding; without it only unknown statuses and reasons fail (unparseable numbers "
+        "and unknown direction, ended_by, answered_by values are reported as warnings)",
+    )
+
+    commands.add_parser("vendors", help="list the vendor ids")
+
+    schema = commands.add_parser("schema", help="write the JSON Schemas (call record, adapter table)")
+    schema.add_argument("--out", required=True, metavar="DIR", help="directory to write them into")
+    return parser
+
+
+@contextmanager
+def _open(name: str) -> Iterator[IO[bytes]]:
+    if name == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        stream = Path(name).open("rb")
+    except OSError as exc:
+        raise _UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
+    with stream:
+        yield stream
+
+
+def _vendor(name: str | None) -> str | None:
+    if name is not None and name not in default_registry():
+        raise _UsageError(f"unknown vendor {name!r} (known: {', '.join(default_registry().vendors())})")
+    return name
+
+
+def _records(name: str, stream: IO[bytes], args: argparse.Namespace, **options: Any) -> Iterator[CallRecord | None]:
+    """Records of one input, None for each payload that fails (after one line on stderr naming it)."""
+    for index, payload in enumerate(split_payloads(stream, args.vendor)):
+        try:
+            yield normalize(payload, args.vendor, **options)
+        except NormalizationError as exc:
+            print(f"callstatus: {name}: record {index}: {exc}", file=sys.stderr)
+            yield None
+
+
+def _normalize(args: argparse.Namespace) -> int:
+    _vendor(args.vendor)
+    out = sys.stdout.buffer
+    failed = 0
+    for name in args.files:
+        with _open(name) as stream:
+            try:
+                for record in _records(name, stream, args, strict=args.strict):
+                    if record is None:
+                        failed += 1
+                    else:
+                        out.write(record.model_dump_json().encode() + b"\n")
+            except NormalizationError as exc:  # the container itself (not JSON, not NDJSON)
+                failed += 1
+                print(f"callstatus: {name}: {exc}", file=sys.stderr)
+    out.flush()
+    return 1 if failed else 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    _vendor(args.vendor)
+    found: Counter[tuple[str, str, str, str]] = Counter()
+    records = failed = 0
+
+    def collect(item: Unmapped) -> None:
+        found[(item.vendor, item.field, item.path, item.value)] += 1
+
+    for name in args.files:
+        with _open(name) as stream:
+            try:
+                for record in _records(name, stream, args, on_unmapped=collect):
+                    records += 1
+                    failed += record is None
+            except NormalizationError as exc:
+                failed += 1
+                print(f"callstatus: {name}: {exc}", file=sys.stderr)
+    failing = 0
+    for (vendor, field, path, value), count in sorted(found.items()):
+        fails = args.strict or field in _VOCABULARY_FIELDS
+        failing += fails
+        shown = "(phone number)" if field.endswith("_number") else repr(value)
+        print(f"{'unmapped' if fails else 'warning'}: {vendor} {field} at {path}: {shown} x{count}")
+    print(f"{records} payloads, {failed} failed, {len(found)} distinct unmapped values", file=sys.stderr)
+    return 1 if failing or failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "normalize":
+            return _normalize(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "vendors":
+            for adapter in default_registry():
+                print(f"{adapter.id}\t{adapter.name}")
+            return 0
+        for path in write_schemas(args.out):
+            print(path)
+        return 0
+    except _UsageError as exc:
+        print(f"callstatus: error: {exc}", file=sys.stderr)
+        return 2
+    except UnknownVendorError as exc:
+        print(f"callstatus: error: {exc}", file=sys.stderr)
+        return 2
+    except TableError as exc:
+        print(f"callstatus: bad vendor table: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
