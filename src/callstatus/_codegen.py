@@ -26,7 +26,7 @@ import attrs
 
 from . import convert
 from . import record as record_module
-from .vocabulary import CallStatus, Direction
+from .vocabulary import Direction, EndReason
 
 __all__ = ["OUTPUT", "FieldPlan", "Getter", "ShapePlan", "FastBody", "generate_dispatch", "generate_extract", "generate_fast", "generate_locate"]
 
@@ -431,6 +431,7 @@ class FastBody:
         for name, cache in self.enum_caches.items():
             namespace[f"_enum_{name}"] = cache
         namespace["_INBOUND"] = Direction.INBOUND
+        namespace["_UNKNOWN_REASON"] = EndReason.UNKNOWN
         getters_used = _all_getters(self)
         if any(not g.from_root and not g.known for g in getters_used):
             w.emit(1, "rec_get = rec.get")
@@ -487,8 +488,13 @@ def _resolve(getters: Mapping[str, Sequence[Getter]], has_reason: bool) -> list[
             "    reason = m_reason.reason",
             "    if m_reason.if_connected is not None and duration_seconds:",
             "        reason = m_reason.if_connected",
-            "    if m_status.by_reason:",
-            "        status = m_status.by_reason.get(reason, status)",
+            "    if m_status.reason_wins:",
+            "        reason = m_status.implied_reason",
+            "    else:",
+            "        if m_status.by_reason:",
+            "            status = m_status.by_reason.get(reason, status)",
+            "        if reason is _UNKNOWN_REASON:",
+            "            reason = m_status.reason_for(status)",
             "    if ended_by is None: ended_by = m_reason.ended_by",
             "    if answered_by is None: answered_by = m_reason.answered_by",
             "else:",

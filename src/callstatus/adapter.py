@@ -53,6 +53,7 @@ class StatusMeaning:
 
     status: CallStatus
     reason: EndReason | None = None
+    reason_wins: bool = False
     ended_by: EndedBy | None = None
     answered_by: AnsweredBy | None = None
     by_reason: Mapping[EndReason, CallStatus] = attrs.field(factory=dict)
@@ -63,6 +64,11 @@ class StatusMeaning:
     @implied_reason.default
     def _implied_reason(self) -> EndReason | None:
         return self.reason if self.reason is not None else self.status.default_reason
+
+    def reason_for(self, status: CallStatus) -> EndReason:
+        """What this raw status says about why a call that ended up in ``status`` ended."""
+        implied = self.reason if self.reason is not None else status.default_reason
+        return implied if implied is not None else EndReason.UNKNOWN
 
 
 @attrs.frozen
@@ -286,10 +292,15 @@ class Adapter:
 
         if status_meaning is not None:
             status = status_meaning.status
-            if reason is None:
+            if reason is None or status_meaning.reason_wins:
                 reason = status_meaning.implied_reason
-            elif status_meaning.by_reason:
-                status = status_meaning.by_reason.get(reason, status)
+            else:
+                if status_meaning.by_reason:
+                    status = status_meaning.by_reason.get(reason, status)
+                if reason is EndReason.UNKNOWN and reason_meaning is not None:
+                    # A reason the table maps to unknown (ambiguous, or the vendor's own 'unknown') gives way
+                    # to what the status says; an unmapped raw reason stays unknown, visibly.
+                    reason = status_meaning.reason_for(status)
         if reason is None:
             reason = status.default_reason
 

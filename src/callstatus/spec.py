@@ -113,6 +113,9 @@ class StatusEntry(_Strict):
 
     status: CallStatus
     reason: EndReason | None = Field(default=None, description="Reason implied when the payload gives none.")
+    reason_wins: bool = Field(
+        default=False, description="The status's own reason beats the payload's (retries exhausted says more)."
+    )
     ended_by: EndedBy | None = None
     answered_by: AnsweredBy | None = None
     by_reason: dict[EndReason, CallStatus] = Field(

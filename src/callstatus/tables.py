@@ -156,9 +156,12 @@ def _status_meaning(entry: Any, where: str, source: str) -> StatusMeaning:
                 path=f"{where}.by_reason.{reason}",
                 value=target,
             )
+    if entry.reason_wins and entry.reason is None:
+        raise TableError("reason_wins needs a reason", source=source, path=where)
     return StatusMeaning(
         status=entry.status,
         reason=entry.reason,
+        reason_wins=entry.reason_wins,
         ended_by=entry.ended_by,
         answered_by=entry.answered_by,
         by_reason=dict(entry.by_reason),

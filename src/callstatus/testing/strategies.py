@@ -162,23 +162,40 @@ def _shape_payload(
             continue
         taken.add(getter.keys)
         _put(record, root, getter, _value(draw, plan, getter, adapter, moment))
-    vocabulary = draw(st.sampled_from(adapter.statuses))
     if status is None:
+        vocabulary = draw(st.sampled_from(adapter.statuses))
         status = draw(st.sampled_from(vocabulary.values))
     else:
-        vocabulary = adapter.statuses[0]
+        vocabulary = next(
+            (v for v in adapter.statuses if token(status) in {token(value) for value in v.values}), adapter.statuses[0]
+        )
     _put(record, root, draw(st.sampled_from(vocabulary.getters)), status)
     if adapter.reasons and reason is not False:
-        reasons = adapter.reasons[0]
         if reason is None or reason is True:
+            reasons = draw(st.sampled_from(adapter.reasons))
             reason = draw(st.sampled_from(reasons.values)) if reason is True or draw(st.booleans()) else None
+        else:
+            reasons = next(
+                (v for v in adapter.reasons if token(reason) in {token(value) for value in v.values}), adapter.reasons[0]
+            )
         if isinstance(reason, str):
+            # Earlier reason vocabularies win when present: leave them out so this one is read.
+            for earlier in adapter.reasons[: adapter.reasons.index(reasons)]:
+                for getter in earlier.getters:
+                    _drop(record, root, getter)
             _put(record, root, draw(st.sampled_from(reasons.getters)), reason)
-    documented = {g: v.values for v in (*adapter.statuses, *adapter.reasons) for g in v.getters}
+    documented = {g.keys: v.values for v in (*adapter.statuses, *adapter.reasons) for g in v.getters}
+    plans = {g.keys: (plan, g) for plan in fields for g in plan.getters}
 
     def filler(getter: Getter) -> Any:
-        values = documented.get(getter)
-        return draw(st.sampled_from(values) if values else _IDS)
+        if getter in vocabulary.getters:
+            return status
+        if getter.keys in documented:
+            return draw(st.sampled_from(documented[getter.keys]))
+        if getter.keys in plans:
+            plan, known = plans[getter.keys]
+            return _value(draw, plan, known, adapter, moment)
+        return draw(_IDS)
 
     for getter in shape.all:
         if _missing(record, root, getter):
@@ -189,6 +206,14 @@ def _shape_payload(
         if _missing(record, root, getter):
             _put(record, root, getter, draw(st.from_regex(pattern, fullmatch=True).filter(bool)))
     return root
+
+
+def _drop(record: dict[str, Any], root: dict[str, Any], getter: Getter) -> None:
+    holder: Any = root if getter.from_root else record
+    for key in getter.keys[:-1]:
+        holder = holder.get(key) if isinstance(holder, dict) else None
+    if isinstance(holder, dict):
+        holder.pop(getter.keys[-1], None)
 
 
 def _missing(record: dict[str, Any], root: dict[str, Any], getter: Getter) -> bool:
