@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import gc
 import platform
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -77,8 +76,6 @@ PAYLOADS: dict[str, bytes] = {
 STATUS = {"completed": "completed", "MISSED": "no_answer", "no_answer": "no_answer"}
 REASON = {"BUSY": "busy", "user_hangup": "customer_hangup"}
 DIRECTION = {"telephony_outbound": "outbound"}
-
-
 
 
 def baseline_dialnexa(body: bytes) -> dict[str, Any]:

@@ -35,9 +35,11 @@ def test_documented_spellings(raw: str, expected: str) -> None:
     assert token(raw) == expected
 
 
-@given(st.sampled_from(["did_not_pick", "no-answer", "IN_QUEUE", "user_did_not_pick_up", "retry_expired"]).flatmap(
-    lambda raw: st.tuples(st.just(raw), spelling_variants(raw))
-))
+@given(
+    st.sampled_from(["did_not_pick", "no-answer", "IN_QUEUE", "user_did_not_pick_up", "retry_expired"]).flatmap(
+        lambda raw: st.tuples(st.just(raw), spelling_variants(raw))
+    )
+)
 def test_variants_share_a_token(pair: tuple[str, str]) -> None:
     raw, variant = pair
     assert token(variant) == token(raw)

@@ -1,6 +1,7 @@
 """callstatus: every call vendor's statuses, reasons and records in one canonical shape."""
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from .adapter import Adapter, OnUnmapped, Unmapped
 from .errors import NormalizationError, TableError, UnknownVendorError
@@ -11,8 +12,8 @@ from .tables import load_table
 from .vocabulary import AnsweredBy, CallStatus, Direction, EndedBy, EndReason, Fault, Phase, ReasonGroup
 
 try:
-    __version__ = version("callstatus")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
+    __version__ = _version("callstatus")
+except _PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
     __version__ = "0+unknown"
 
 __all__ = [

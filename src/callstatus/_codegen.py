@@ -26,9 +26,20 @@ import attrs
 
 from . import convert
 from . import record as record_module
+from .errors import NormalizationError
 from .vocabulary import Direction, EndReason
 
-__all__ = ["OUTPUT", "FieldPlan", "Getter", "ShapePlan", "FastBody", "generate_dispatch", "generate_extract", "generate_fast", "generate_locate"]
+__all__ = [
+    "OUTPUT",
+    "FastBody",
+    "FieldPlan",
+    "Getter",
+    "ShapePlan",
+    "generate_dispatch",
+    "generate_extract",
+    "generate_fast",
+    "generate_locate",
+]
 
 # What an extract function returns, in order.
 OUTPUT = (
@@ -193,7 +204,7 @@ def _namespace(vendor: str, zone: Any) -> dict[str, Any]:
         "_set_extra": record_module._set_extra,
         "_set_private": record_module._set_private,
         "_ALL_SET": record_module._ALL_SET,
-        "_NormalizationError": convert.NormalizationError,
+        "_NormalizationError": NormalizationError,
     }
 
 
@@ -250,7 +261,9 @@ def _careful_vocabularies(w: _Writer, target: str, vocabularies: Sequence[Sequen
         w.emit(depth, f"{target}_path = {where!r}")
         w.emit(depth, f"{target}_vocabulary = {index}")
 
-    w.first_present(1, [g for _, g in flat], found, lambda d: w.emit(d, f"{target} = {target}_path = {target}_vocabulary = None"))
+    w.first_present(
+        1, [g for _, g in flat], found, lambda d: w.emit(d, f"{target} = {target}_path = {target}_vocabulary = None")
+    )
 
 
 def _analysis(w: _Writer, analysis: Mapping[str, Sequence[Getter]]) -> None:
@@ -259,7 +272,11 @@ def _analysis(w: _Writer, analysis: Mapping[str, Sequence[Getter]]) -> None:
         return
     w.emit(1, "analysis = {}")
     for key, getters in analysis.items():
-        w.first_present(1, getters, lambda d, g, key=key: w.emit(d, f"analysis[{key!r}] = v"), lambda d: w.emit(d, "pass"))
+
+        def found(depth: int, getter: Getter, line: str = f"analysis[{key!r}] = v") -> None:
+            w.emit(depth, line)
+
+        w.first_present(1, getters, found, lambda depth: w.emit(depth, "pass"))
     w.emit(1, "analysis = analysis or None")
 
 
@@ -595,19 +612,16 @@ def generate_dispatch(
             w.emit(1, "rec = root")
             inline.emit(w)
             break
-        static = present is not None and not shape.at
-
-        def known(getter: Getter) -> bool | None:
-            return (getter.keys[0] in present) if static and present is not None else None
-
+        # With the payload's keys known, a condition on a root key the payload lacks is decided here.
+        absent = (lambda getter: getter.keys[0] not in present) if present is not None and not shape.at else None
         if present is not None and shape.at and shape.at[0] not in present:
             continue
-        if static and any(known(g) is False for g in shape.all + tuple(g for g, _ in shape.match)):
+        if absent and any(absent(g) for g in shape.all + tuple(g for g, _ in shape.match)):
             continue
-        any_of = [g for g in shape.any if known(g) is not False]
+        any_of = [g for g in shape.any if not (absent and absent(g))]
         if shape.any and not any_of:
             continue
-        none_of = [g for g in shape.none if known(g) is not False]
+        none_of = [g for g in shape.none if not (absent and absent(g))]
         w.emit(1, "r = root")
         for key in shape.at:
             w.emit(1, f"r = r.get({key!r}) if r.__class__ is dict else None")

@@ -22,6 +22,7 @@ __all__ = ["Adapter", "OnUnmapped", "ReasonMeaning", "Shape", "StatusMeaning", "
 
 logger = logging.getLogger("callstatus")
 
+
 @attrs.frozen
 class Unmapped:
     """A vendor value the adapter could not map: kept raw in the record, reported to ``on_unmapped``."""
@@ -188,7 +189,7 @@ class Adapter:
     def locate(self, payload: Mapping[str, Any]) -> tuple[Shape, Mapping[str, Any]] | None:
         """The first shape that fits the payload, and the record object it finds."""
         if payload.__class__ is dict:
-            found = self.fast_locate(payload)  # type: ignore[arg-type]
+            found = self.fast_locate(payload)
             return None if found is None else (self.shapes[found[0]], found[1])
         for shape in self.shapes:
             record = shape.locate(payload)
@@ -205,7 +206,7 @@ class Adapter:
             dispatch = self.dispatchers.get(keys)
             if dispatch is None:
                 dispatch = self._dispatcher(keys)
-            result = dispatch(payload)  # type: ignore[arg-type]
+            result = dispatch(payload)
             if result is not None:
                 return result
         found = self.locate(payload)
@@ -229,7 +230,9 @@ class Adapter:
             if not shape.at:
                 return shape, payload
         names = ", ".join(shape.name for shape in self.shapes)
-        raise NormalizationError(f"payload matches none of the shapes ({names})", vendor=self.id, path="$", value=payload)
+        raise NormalizationError(
+            f"payload matches none of the shapes ({names})", vendor=self.id, path="$", value=payload
+        )
 
     def from_shape(
         self,
@@ -259,10 +262,33 @@ class Adapter:
         """The record by the careful path, which checks everything and decides every unusual case."""
         bad: list[tuple[str, str, Any]] = []
         (
-            call_id, from_number, to_number, contact_number, agent_id, campaign_id, contact_id, attempt, created_at, started_at,
-            ended_at, duration, recording_url, cost, direction_raw, direction_path, ended_by_raw, ended_by_path,
-            answered_by_raw, answered_by_path, raw_status, status_path, status_vocabulary, raw_reason, reason_path,
-            reason_vocabulary, analysis,
+            call_id,
+            from_number,
+            to_number,
+            contact_number,
+            agent_id,
+            campaign_id,
+            contact_id,
+            attempt,
+            created_at,
+            started_at,
+            ended_at,
+            duration,
+            recording_url,
+            cost,
+            direction_raw,
+            direction_path,
+            ended_by_raw,
+            ended_by_path,
+            answered_by_raw,
+            answered_by_path,
+            raw_status,
+            status_path,
+            status_vocabulary,
+            raw_reason,
+            reason_path,
+            reason_vocabulary,
+            analysis,
         ) = shape.extract(record, payload, bad)
         if call_id is None:
             raise NormalizationError("no call id", vendor=self.id, path=self.call_id_paths, value=None)
@@ -348,9 +374,7 @@ class Adapter:
             }
         )
 
-    def _enum(
-        self, field: str, raw: str | None, path: str | None, strict: bool, on_unmapped: OnUnmapped | None
-    ) -> Any:
+    def _enum(self, field: str, raw: str | None, path: str | None, strict: bool, on_unmapped: OnUnmapped | None) -> Any:
         if raw is None:
             return None
         vocabulary = self.enums.get(field)

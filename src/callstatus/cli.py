@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     normalize = commands.add_parser("normalize", help="write canonical NDJSON records for vendor payloads")
-    normalize.add_argument("files", nargs="+", metavar="FILE", help="JSON, JSON array, list response or NDJSON; - for stdin")
+    normalize.add_argument(
+        "files", nargs="+", metavar="FILE", help="JSON, JSON array, list response or NDJSON; - for stdin"
+    )
     normalize.add_argument("--vendor", help="vendor id (default: detect per payload)")
     normalize.add_argument("--strict", action="store_true", help="fail on any value the vendor table does not know")
 
@@ -70,11 +72,10 @@ def _open(name: str) -> Iterator[IO[bytes]]:
     if name == "-":
         yield sys.stdin.buffer
         return
-    try:
-        stream = Path(name).open("rb")
-    except OSError as exc:
-        raise _UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
-    with stream:
+    path = Path(name)
+    if not path.is_file():
+        raise _UsageError(f"cannot read {name}: no such file")
+    with path.open("rb") as stream:
         yield stream
 
 
@@ -168,4 +169,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
-

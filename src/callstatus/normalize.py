@@ -32,7 +32,9 @@ def _decode(payload: Any, vendor: str | None) -> Any:
         try:
             return orjson.loads(payload)
         except orjson.JSONDecodeError as exc:
-            raise NormalizationError(f"not valid JSON: {exc}", vendor=vendor, path="$", value=_excerpt(payload)) from None
+            raise NormalizationError(
+                f"not valid JSON: {exc}", vendor=vendor, path="$", value=_excerpt(payload)
+            ) from None
     return payload
 
 
@@ -98,9 +100,7 @@ def normalize_many(
     return _records(payloads, adapter, registry, strict, on_unmapped)
 
 
-def split_payloads(
-    source: Any, vendor: str | None = None, *, registry: Registry | None = None
-) -> Iterator[Any]:
+def split_payloads(source: Any, vendor: str | None = None, *, registry: Registry | None = None) -> Iterator[Any]:
     """The single payloads in whatever ``normalize_many`` accepts, decoded where the container was JSON.
 
     For callers that handle each payload's errors themselves (the ``check`` command).
@@ -113,14 +113,21 @@ def _records(
     payloads: Any, adapter: Adapter | None, registry: Registry, strict: bool, on_unmapped: OnUnmapped | None
 ) -> Iterator[CallRecord]:
     vendor = adapter.id if adapter is not None else None
-    for index, item in enumerate(_items(payloads, adapter, registry)):
+    items = _items(payloads, adapter, registry)
+    for index in itertools.count():
         try:
+            item = next(items, _END)
+            if item is _END:
+                return
             data = _object(item, vendor)
             found = adapter if adapter is not None else registry.match(data)[0]
             yield found.normalize(data, strict=strict, on_unmapped=on_unmapped)
         except NormalizationError as exc:
             exc.add_note(f"record {index} of the input")
             raise
+
+
+_END = object()
 
 
 def _items(payloads: Any, adapter: Adapter | None, registry: Registry) -> Iterator[Any]:
@@ -211,4 +218,6 @@ def get_adapter(vendor: str) -> Adapter:
 
 def register(adapter: Adapter | str | os.PathLike[str], *, replace: bool = False) -> Adapter:
     """Add an adapter, or a table file, to the default registry at run time."""
-    return default_registry().register(adapter if isinstance(adapter, Adapter | str) else Path(adapter), replace=replace)
+    return default_registry().register(
+        adapter if isinstance(adapter, Adapter | str) else Path(adapter), replace=replace
+    )

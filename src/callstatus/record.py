@@ -27,7 +27,9 @@ class CallRecord(BaseModel):
 
     vendor: str = Field(description="Adapter id of the vendor that reported the call.")
     call_id: str = Field(description="The vendor's id for the call.")
-    status: CallStatus = Field(description="Canonical lifecycle status, derived from the raw status and reason together.")
+    status: CallStatus = Field(
+        description="Canonical lifecycle status, derived from the raw status and reason together."
+    )
     end_reason: EndReason | None = Field(default=None, description="Why the call ended; null while it is not over.")
     ended_by: EndedBy | None = Field(default=None, description="Which party ended the call, when the vendor says.")
     answered_by: AnsweredBy | None = Field(default=None, description="What picked up, when the vendor says.")

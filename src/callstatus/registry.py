@@ -48,7 +48,9 @@ class Registry:
             return self._adapters[vendor]
         except (KeyError, TypeError):
             known = ", ".join(sorted(self._adapters))
-            raise UnknownVendorError(f"no adapter for this vendor (known: {known})", vendor=None, value=vendor) from None
+            raise UnknownVendorError(
+                f"no adapter for this vendor (known: {known})", vendor=None, value=vendor
+            ) from None
 
     def vendors(self) -> list[str]:
         """The registered vendor ids, sorted."""
@@ -76,8 +78,9 @@ class Registry:
         best.sort(key=lambda item: -item[0])
         if len(best) > 1 and best[0][0] == best[1][0]:
             tied = ", ".join(sorted(item[1].id for item in best if item[0] == best[0][0]))
-            raise UnknownVendorError(f"payload is ambiguous between vendors {tied}; pass vendor=", path="$",
-                                     value=_keys(payload))
+            raise UnknownVendorError(
+                f"payload is ambiguous between vendors {tied}; pass vendor=", path="$", value=_keys(payload)
+            )
         _, adapter, shape, record = best[0]
         return adapter, shape, record
 

@@ -19,11 +19,11 @@ __all__ = [
     "FieldsSpec",
     "PathSpec",
     "ReasonEntry",
+    "ReasonVocabularySpec",
     "ShapeSpec",
     "StatusEntry",
-    "TableSpec",
-    "ReasonVocabularySpec",
     "StatusVocabularySpec",
+    "TableSpec",
     "VendorSpec",
 ]
 
@@ -56,7 +56,9 @@ class ShapeSpec(_Strict):
     all: list[Path] = Field(default_factory=list, description="Paths that must all hold a value. " + _PATH_DOC)
     any: list[Path] = Field(default_factory=list, description="Paths of which at least one must hold a value.")
     none: list[Path] = Field(default_factory=list, description="Paths that must not hold a value.")
-    match: dict[Path, str] = Field(default_factory=dict, description="Path -> regular expression its string must match.")
+    match: dict[Path, str] = Field(
+        default_factory=dict, description="Path -> regular expression its string must match."
+    )
     note: str | None = None
 
 
@@ -74,7 +76,9 @@ class FieldSpec(_Strict):
     paths: list[Path | PathSpec] = Field(min_length=1, description="Alternatives in order. " + _PATH_DOC)
     unit: Unit | None = Field(default=None, description="Unit of a duration (s, ms, min).")
     format: TimeFormat | None = Field(default=None, description="Format of a timestamp.")
-    offset: int | None = Field(default=None, description="Added to an integer, e.g. 1 to turn a retry count into an attempt.")
+    offset: int | None = Field(
+        default=None, description="Added to an integer, e.g. 1 to turn a retry count into an attempt."
+    )
     map: dict[str, str] | None = Field(default=None, description="Raw token -> canonical value, for enum fields.")
     note: str | None = None
 
@@ -171,13 +175,13 @@ class AnalysisSpec(_Strict):
 class TableSpec(_Strict):
     """A vendor table: ``adapters/<vendor>.toml``."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, title="callstatus adapter table"
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, title="callstatus adapter table")
 
     vendor: VendorSpec
     shapes: list[ShapeSpec] = Field(min_length=1, description="Record shapes, most specific first.")
-    lists: list[Path] = Field(default_factory=list, description="Where list responses keep their records ('$': a root array).")
+    lists: list[Path] = Field(
+        default_factory=list, description="Where list responses keep their records ('$': a root array)."
+    )
     fields: FieldsSpec
     status: dict[str, StatusVocabularySpec] = Field(min_length=1, description="Status vocabularies, tried in order.")
     reason: dict[str, ReasonVocabularySpec] = Field(

@@ -59,6 +59,8 @@ _PATH = re.compile(r"^(\$\.)?[^.\s]+(\.[^.\s]+)*$")
 
 def load_table(path: str | Path | Traversable) -> Adapter:
     """Load, check and compile one vendor table file."""
+    if isinstance(path, str):
+        path = Path(path)
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -106,7 +108,7 @@ def _field_plans(spec: TableSpec, source: str) -> tuple[list[FieldPlan], dict[st
         field = value if isinstance(value, FieldSpec) else FieldSpec(paths=value)
         _check_options(field, kind, where, source)
         getters = _getters(field.paths, source, f"{where}.paths")
-        for getter, path in zip(getters, field.paths, strict=True):
+        for _getter, path in zip(getters, field.paths, strict=True):
             if isinstance(path, PathSpec) and ((path.unit and kind != "duration") or (path.format and kind != "time")):
                 raise TableError(f"this option does not apply to {name}", source=source, path=where, value=path)
         plans.append(FieldPlan(name, kind, getters, unit=field.unit, format=field.format, offset=field.offset or 0))
@@ -132,7 +134,9 @@ def _enum_map(name: str, raw_map: dict[str, str], where: str, source: str) -> di
         try:
             member = enum(target)
         except ValueError:
-            raise TableError(f"not a {enum.__name__} value", source=source, path=f"{where}.{raw}", value=target) from None
+            raise TableError(
+                f"not a {enum.__name__} value", source=source, path=f"{where}.{raw}", value=target
+            ) from None
         _put(compiled, token(raw), member, f"{where}.{raw}", source)
     return compiled
 
@@ -202,7 +206,9 @@ def _zone(spec: TableSpec, source: str) -> tzinfo:
     try:
         return ZoneInfo(spec.vendor.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise TableError("unknown time zone", source=source, path="vendor.timezone", value=spec.vendor.timezone) from None
+        raise TableError(
+            "unknown time zone", source=source, path="vendor.timezone", value=spec.vendor.timezone
+        ) from None
 
 
 def _shape_plan(shape: ShapeSpec, where: str, source: str) -> ShapePlan:

@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .._codegen import FieldPlan, Getter
-from ..adapter import Adapter, Shape
+from ..adapter import Adapter, Shape, Vocabulary
 from ..record import CallRecord
 from ..registry import Registry, default_registry
 from ..tokens import token
@@ -76,7 +76,8 @@ def spelling_variants(raw: str) -> st.SearchStrategy[str]:
 def unknown_tokens(vendor: str, *, registry: Registry | None = None) -> st.SearchStrategy[str]:
     """A non-empty value that no status or reason vocabulary of the vendor knows, in any spelling."""
     adapter = _adapter(vendor, registry)
-    known = {key for vocabulary in (*adapter.statuses, *adapter.reasons) for key in vocabulary.by_token}
+    vocabularies: list[Vocabulary[Any]] = [*adapter.statuses, *adapter.reasons]
+    known = {key for vocabulary in vocabularies for key in vocabulary.by_token}
     return st.text(alphabet=string.ascii_letters + "_- .", min_size=1, max_size=24).filter(
         lambda text: token(text) != "" and token(text) not in known
     )
@@ -84,7 +85,9 @@ def unknown_tokens(vendor: str, *, registry: Registry | None = None) -> st.Searc
 
 def json_values(max_leaves: int = 20) -> st.SearchStrategy[Any]:
     """Any JSON value: what arbitrary input to ``normalize`` looks like once decoded."""
-    scalars = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.floats(allow_nan=False, allow_infinity=False)
+    scalars = (
+        st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.floats(allow_nan=False, allow_infinity=False)
+    )
     return st.recursive(
         scalars | st.text(max_size=20),
         lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=6),
@@ -92,9 +95,9 @@ def json_values(max_leaves: int = 20) -> st.SearchStrategy[Any]:
     )
 
 
-_TIMES = st.datetimes(
-    min_value=datetime(2015, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(UTC)
-).map(lambda moment: moment.replace(microsecond=moment.microsecond // 1000 * 1000))
+_TIMES = st.datetimes(min_value=datetime(2015, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(UTC)).map(
+    lambda moment: moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+)
 
 
 def _iso(moment: datetime) -> str:
@@ -143,7 +146,7 @@ def _put(record: dict[str, Any], root: dict[str, Any], getter: Getter, value: An
 
 @st.composite
 def _shape_payload(
-    draw: st.DrawFn, adapter: Adapter, shape: Shape, status: str | None, reason: str | None | bool
+    draw: st.DrawFn, adapter: Adapter, shape: Shape, status: str | None, reason: str | bool | None
 ) -> dict[str, Any]:
     root: dict[str, Any] = {}
     record = root
@@ -176,7 +179,8 @@ def _shape_payload(
             reason = draw(st.sampled_from(reasons.values)) if reason is True or draw(st.booleans()) else None
         else:
             reasons = next(
-                (v for v in adapter.reasons if token(reason) in {token(value) for value in v.values}), adapter.reasons[0]
+                (v for v in adapter.reasons if token(reason) in {token(value) for value in v.values}),
+                adapter.reasons[0],
             )
         if isinstance(reason, str):
             # Earlier reason vocabularies win when present: leave them out so this one is read.
@@ -184,7 +188,8 @@ def _shape_payload(
                 for getter in earlier.getters:
                     _drop(record, root, getter)
             _put(record, root, draw(st.sampled_from(reasons.getters)), reason)
-    documented = {g.keys: v.values for v in (*adapter.statuses, *adapter.reasons) for g in v.getters}
+    vocabularies: list[Vocabulary[Any]] = [*adapter.statuses, *adapter.reasons]
+    documented = {g.keys: v.values for v in vocabularies for g in v.getters}
     plans = {g.keys: (plan, g) for plan in fields for g in plan.getters}
 
     def filler(getter: Getter) -> Any:
@@ -236,9 +241,12 @@ def payloads(
     forces a documented one, ``False`` leaves it out (else it is drawn or left out).
     """
     adapter = _adapter(vendor, registry)
-    shapes = [
-        _shape_payload(adapter, shape, status, reason).filter(lambda p, shape=shape: adapter.locate(p) is not None)
-        for shape in adapter.shapes
+
+    def accepted(payload: dict[str, Any]) -> bool:
+        return adapter.locate(payload) is not None
+
+    shapes: list[st.SearchStrategy[dict[str, Any]]] = [
+        _shape_payload(adapter, shape, status, reason).filter(accepted) for shape in adapter.shapes
     ]
     return st.one_of(shapes)
 

@@ -1,0 +1,119 @@
+"""The command line, run as users run it: a real process, real files, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import orjson
+import pytest
+
+import callstatus
+from callstatus import CallRecord
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").iterdir())
+
+
+def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "callstatus", *args], input=stdin, capture_output=True, timeout=60, check=False
+    )
+
+
+def test_normalize_the_examples_to_ndjson() -> None:
+    result = run("normalize", *map(str, EXAMPLES))
+    assert result.returncode == 0, result.stderr
+    records = [CallRecord.model_validate_json(line) for line in result.stdout.splitlines()]
+    expected = [record for path in EXAMPLES for record in callstatus.normalize_many(path)]
+    assert records == expected and len(records) >= len(EXAMPLES)
+    assert {record.vendor for record in records} == {"atoms", "dialgen", "dialnexa"}
+
+
+def test_normalize_reads_stdin_with_a_vendor() -> None:
+    payload = {"callId": "c1", "status": "MISSED", "error": "BUSY", "phoneNumber": "+15551234567", "contactId": "k1"}
+    result = run("normalize", "--vendor", "dialgen", "-", stdin=orjson.dumps(payload))
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["status"] == "busy"
+
+
+def test_a_bad_record_is_one_line_and_exit_1_and_the_rest_still_comes_out(tmp_path: Path) -> None:
+    path = tmp_path / "calls.ndjson"
+    path.write_bytes(
+        b'{"id": "a", "status": "completed", "agent_id": "x"}\n{"status": "busy", "agent_id": "x"}\n'
+        b'{"id": "b", "status": "busy", "agent_id": "x"}\n'
+    )
+    result = run("normalize", "--vendor", "dialnexa", str(path))
+    assert result.returncode == 1
+    assert [json.loads(line)["call_id"] for line in result.stdout.splitlines()] == ["a", "b"]
+    errors = result.stderr.decode().strip().splitlines()
+    assert len(errors) == 1 and "record 1" in errors[0] and "no call id" in errors[0]
+    assert "Traceback" not in result.stderr.decode()
+
+
+def test_strict_normalize_fails_on_an_unknown_status() -> None:
+    payload = orjson.dumps({"id": "a", "status": "teleported", "agent_id": "x"})
+    assert run("normalize", "--vendor", "dialnexa", "-", stdin=payload).returncode == 0
+    strict = run("normalize", "--strict", "--vendor", "dialnexa", "-", stdin=payload)
+    assert strict.returncode == 1 and b"teleported" in strict.stderr
+
+
+def test_check_reports_unmapped_values_with_counts(tmp_path: Path) -> None:
+    rows = [
+        {"id": "a", "status": "teleported", "agent_id": "x"},
+        {"id": "b", "status": "teleported", "agent_id": "x"},
+        {"id": "c", "status": "completed", "agent_id": "x", "direction": "sideways"},
+    ]
+    path = tmp_path / "calls.ndjson"
+    path.write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in rows))
+    result = run("check", str(path))
+    assert result.returncode == 1
+    out = result.stdout.decode()
+    assert "unmapped: dialnexa status at status: 'teleported' x2" in out
+    assert "warning: dialnexa direction at direction: 'sideways' x1" in out
+
+
+def test_check_passes_clean_payloads_and_strict_fails_on_warnings(tmp_path: Path) -> None:
+    assert run("check", *map(str, EXAMPLES)).returncode == 0
+    path = tmp_path / "calls.json"
+    path.write_text(json.dumps([{"id": "c", "status": "completed", "agent_id": "x", "direction": "sideways"}]))
+    assert run("check", str(path)).returncode == 0
+    assert run("check", "--strict", str(path)).returncode == 1
+
+
+def test_vendors() -> None:
+    result = run("vendors")
+    assert result.returncode == 0
+    assert [line.split("\t")[0] for line in result.stdout.decode().splitlines()] == ["atoms", "dialgen", "dialnexa"]
+
+
+def test_schema_writes_the_committed_schemas(tmp_path: Path) -> None:
+    assert run("schema", "--out", str(tmp_path)).returncode == 0
+    committed = Path(__file__).resolve().parents[1] / "schemas"
+    for path in committed.glob("*.json"):
+        assert (tmp_path / path.name).read_text() == path.read_text()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("normalize",),
+        ("normalize", "--vendor", "acme", "x.json"),
+        ("normalize", "/no/such/file.json"),
+        ("frobnicate",),
+        ("schema",),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args: tuple[str, ...]) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    lines = result.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("callstatus: error:")
+
+
+def test_the_console_script_is_installed() -> None:
+    script = Path(sysconfig.get_path("scripts")) / "callstatus"
+    result = subprocess.run([str(script), "vendors"], capture_output=True, timeout=60, check=False)
+    assert result.returncode == 0 and b"dialnexa" in result.stdout

@@ -1,0 +1,99 @@
+"""Bad input gets a NormalizationError naming vendor, path and value; the raw payload is never altered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import callstatus
+from callstatus import NormalizationError, UnknownVendorError
+
+
+def _error(payload: Any, vendor: str | None = "dialnexa", **options: Any) -> NormalizationError:
+    with pytest.raises(NormalizationError) as info:
+        callstatus.normalize(payload, vendor, **options)
+    return info.value
+
+
+def test_not_json() -> None:
+    exc = _error(b'{"id": "call_1", "status": ')
+    assert exc.vendor == "dialnexa" and exc.path == "$"
+    assert "not valid JSON" in str(exc) and "call_1" in str(exc)
+
+
+@pytest.mark.parametrize("payload", [b"[1, 2]", b'"text"', b"42", b"null", [1, 2], "3"])
+def test_not_an_object(payload: Any) -> None:
+    exc = _error(payload)
+    assert "expected a JSON object" in str(exc) and exc.path == "$"
+
+
+def test_no_call_id_names_every_path_tried() -> None:
+    exc = _error({"status": "completed", "to_phone_number": "+15551234567"})
+    assert exc.path == "call_id | id | session_id"
+    assert "no call id" in str(exc)
+
+
+def test_number_where_a_string_belongs() -> None:
+    exc = _error({"id": 12345, "status": "completed", "agent_id": "a"})
+    assert (exc.vendor, exc.path, exc.value) == ("dialnexa", "id", 12345)
+
+
+def test_status_of_the_wrong_type() -> None:
+    exc = _error({"event_type": "call_ended", "payload": {"call": {"id": "c1", "status": ["completed"]}}})
+    assert exc.path == "payload.call.status" and exc.value == ["completed"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("duration_seconds", -3, "negative"),
+        ("duration_seconds", "soon", "expected a number"),
+        ("duration_seconds", True, "expected a number"),
+        ("created_at", "yesterday", "timestamp"),
+        ("created_at", 1700000000, "ISO 8601"),
+        ("to_phone_number", 15551234567, "phone number string"),
+    ],
+)
+def test_bad_field_values(field: str, value: Any, message: str) -> None:
+    exc = _error({"id": "c1", "status": "completed", "agent_id": "a", field: value})
+    assert exc.path == field and exc.value == value and message in str(exc)
+
+
+def test_strict_rejects_a_missing_status_that_lenient_mode_calls_unknown() -> None:
+    payload = {"id": "c1", "agent_id": "a", "to_phone_number": "+15551234567"}
+    assert callstatus.normalize(payload, "dialnexa").status == "unknown"
+    assert "no status" in str(_error(payload, strict=True))
+
+
+def test_unparseable_phone_number_is_dropped_leniently_and_an_error_strictly() -> None:
+    payload = {"id": "c1", "status": "completed", "to_phone_number": "call me maybe"}
+    record = callstatus.normalize(payload, "dialnexa")
+    assert record.to_number is None and record.raw["to_phone_number"] == "call me maybe"
+    assert _error(payload, strict=True).path == "to_phone_number"
+
+
+def test_unknown_vendor_name() -> None:
+    with pytest.raises(UnknownVendorError) as info:
+        callstatus.normalize({"id": "x"}, "acme")
+    assert info.value.value == "acme" and "dialnexa" in str(info.value)
+
+
+def test_no_vendor_matches() -> None:
+    with pytest.raises(UnknownVendorError) as info:
+        callstatus.normalize({"hello": "world"})
+    assert "no vendor" in str(info.value) and info.value.value == ["hello"]
+
+
+def test_errors_are_value_errors_and_carry_no_huge_values() -> None:
+    exc = _error({"id": "c" * 10_000, "status": 5})
+    assert isinstance(exc, ValueError)
+    assert len(str(exc)) < 400
+
+
+def test_payload_is_not_mutated() -> None:
+    payload = {"callId": "c1", "status": "MISSED", "error": "BUSY", "phoneNumber": "15551234567", "contactId": "k"}
+    snapshot = repr(payload)
+    record = callstatus.normalize(payload, "dialgen")
+    assert repr(payload) == snapshot
+    assert record.raw == payload and record.to_number == "+15551234567"
