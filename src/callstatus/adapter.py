@@ -157,7 +157,7 @@ class Shape:
 def _present(record: Mapping[str, Any], root: Mapping[str, Any], getter: Getter) -> Any:
     value: Any = root if getter.from_root else record
     for key in getter.keys:
-        value = value.get(key) if isinstance(value, Mapping) else None
+        value = value.get(key) if value.__class__ is dict or isinstance(value, Mapping) else None
     return None if value == "" else value
 
 

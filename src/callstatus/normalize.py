@@ -119,7 +119,7 @@ def _records(
             item = next(items, _END)
             if item is _END:
                 return
-            data = _object(item, vendor)
+            data = item if item.__class__ is dict else _object(item, vendor)
             found = adapter if adapter is not None else registry.match(data)[0]
             yield found.normalize(data, strict=strict, on_unmapped=on_unmapped)
         except NormalizationError as exc:
@@ -154,27 +154,42 @@ def _items(payloads: Any, adapter: Adapter | None, registry: Registry) -> Iterat
 
 def _each(items: Iterable[Any], adapter: Adapter | None, registry: Registry) -> Iterator[Any]:
     """Decode each item; arrays and list responses give their records, anything else is one payload."""
+    vendor = adapter.id if adapter else None
     for item in items:
-        data = _decode(item, adapter.id if adapter else None)
-        if isinstance(data, list):
+        data = _decode(item, vendor)
+        if data.__class__ is dict or isinstance(data, Mapping):
+            listed = _listed(data, adapter, registry)
+            if listed is None:
+                yield data
+            else:
+                yield from listed
+        elif isinstance(data, list):
             yield from data
-        elif isinstance(data, Mapping):
-            yield from _unwrap(data, adapter, registry)
         else:
             yield data
 
 
 def _unwrap(data: Mapping[str, Any], adapter: Adapter | None, registry: Registry) -> Iterator[Any]:
     """The records of a list response, or the payload itself when it is not one."""
+    listed = _listed(data, adapter, registry)
+    if listed is None:
+        yield data
+    else:
+        yield from listed
+
+
+def _listed(data: Mapping[str, Any], adapter: Adapter | None, registry: Registry) -> list[Any] | None:
+    """The records of a list response (found through the tables' list paths), or None for a single payload."""
     for candidate in [adapter] if adapter is not None else registry:
         for path in candidate.lists:
+            if not path or path[0] not in data:
+                continue
             value: Any = data
             for key in path:
                 value = value.get(key) if isinstance(value, Mapping) else None
-            if path and isinstance(value, list):
-                yield from value
-                return
-    yield data
+            if isinstance(value, list):
+                return value
+    return None
 
 
 def _text_documents(text: str | bytes | bytearray | memoryview) -> Iterator[Any]:

@@ -67,22 +67,23 @@ class Registry:
 
     def match(self, payload: Mapping[str, Any]) -> tuple[Adapter, Shape, Mapping[str, Any]]:
         """The one adapter whose shapes fit a payload best, with the shape and the record object it found."""
-        best: list[tuple[int, Adapter, Shape, Mapping[str, Any]]] = []
+        fits = []
         for adapter in self._adapters.values():
             found = adapter.locate(payload)
             if found is not None:
-                shape, record = found
-                best.append((shape.score(record, payload), adapter, shape, record))
-        if not best:
+                fits.append((adapter, *found))
+        if len(fits) == 1:
+            return fits[0]
+        if not fits:
             raise UnknownVendorError("no vendor's payload shape matches", path="$", value=_keys(payload))
-        best.sort(key=lambda item: -item[0])
-        if len(best) > 1 and best[0][0] == best[1][0]:
-            tied = ", ".join(sorted(item[1].id for item in best if item[0] == best[0][0]))
+        scored = sorted(((shape.score(record, payload), (adapter, shape, record)) for adapter, shape, record in fits),
+                        key=lambda item: -item[0])  # fmt: skip
+        if scored[0][0] == scored[1][0]:
+            tied = ", ".join(sorted(fit[0].id for score, fit in scored if score == scored[0][0]))
             raise UnknownVendorError(
                 f"payload is ambiguous between vendors {tied}; pass vendor=", path="$", value=_keys(payload)
             )
-        _, adapter, shape, record = best[0]
-        return adapter, shape, record
+        return scored[0][1]
 
     def detect(self, payload: Mapping[str, Any]) -> str:
         """The vendor id of a payload."""

@@ -278,29 +278,42 @@ class EndedBy(StrEnum):
     """Which party ended the call."""
 
     CUSTOMER = "customer"
+    """The person called (or calling, on inbound calls)."""
     AGENT = "agent"
+    """The AI or human agent."""
     SYSTEM = "system"
+    """The voice platform: a timeout, a limit, an error."""
     CARRIER = "carrier"
+    """The telephone network."""
     API = "api"
+    """A request through the vendor's API (a cancel)."""
     UNKNOWN = "unknown"
+    """A value the adapter does not know."""
 
 
 class AnsweredBy(StrEnum):
     """What picked up the call."""
 
     HUMAN = "human"
+    """A person."""
     MACHINE = "machine"
+    """Voicemail or an answering machine."""
     FAX = "fax"
+    """A fax machine."""
     UNKNOWN = "unknown"
+    """A value the adapter does not know."""
 
 
 class Direction(StrEnum):
     """Which way the call went, or what kind of session it was."""
 
     INBOUND = "inbound"
+    """The customer called the agent."""
     OUTBOUND = "outbound"
+    """The agent called the customer."""
     WEB = "web"
     """A browser or app voice session, not a phone leg."""
     CHAT = "chat"
     """A text conversation run by the same agent platform."""
     UNKNOWN = "unknown"
+    """A value the adapter does not know."""
