@@ -3,7 +3,7 @@
 Per record shape it writes two functions over the same paths:
 
 - ``extract`` (the careful path): reads every field with the checking converters of ``convert`` and hands
-  raw status, reason and enum values back to ``Adapter.from_shape``, which resolves them with full error and
+  raw status, reason and enum values back to ``Adapter.careful``, which resolves them with full error and
   unknown-value handling. This is the specification.
 - ``fast`` (the hot path): the same reading with inline conversions and cached lookups, resolving statuses
   and building the record itself. On anything unusual (an unknown or unseen value, a non-E.164 number, a
@@ -31,9 +31,9 @@ from .vocabulary import Direction, EndReason
 
 __all__ = [
     "OUTPUT",
-    "FastBody",
     "FieldPlan",
     "Getter",
+    "ReadPlan",
     "ShapePlan",
     "generate_dispatch",
     "generate_extract",
@@ -280,28 +280,19 @@ def _analysis(w: _Writer, analysis: Mapping[str, Sequence[Getter]]) -> None:
     w.emit(1, "analysis = analysis or None")
 
 
-def generate_extract(
-    *,
-    vendor: str,
-    prefix: str,
-    zone: Any,
-    fields: Sequence[FieldPlan],
-    statuses: Sequence[Sequence[Getter]],
-    reasons: Sequence[Sequence[Getter]],
-    analysis: Mapping[str, Sequence[Getter]],
-) -> tuple[Callable[..., tuple[Any, ...]], str]:
+def generate_extract(plan: ReadPlan, prefix: str, zone: Any) -> tuple[Callable[..., tuple[Any, ...]], str]:
     """The careful extraction function for records found under ``prefix``, and its source."""
-    w = _Writer(prefix, _namespace(vendor, zone))
+    w = _Writer(prefix, _namespace(plan.vendor, zone))
     w.emit(0, "def extract(rec, root, bad):")
     w.emit(1, "rec_get = rec.get")
     w.emit(1, "root_get = root.get")
-    for plan in fields:
-        _careful_field(w, plan)
-    _careful_vocabularies(w, "status", statuses)
-    _careful_vocabularies(w, "reason", reasons)
-    _analysis(w, analysis)
+    for field in plan.fields:
+        _careful_field(w, field)
+    _careful_vocabularies(w, "status", plan.statuses)
+    _careful_vocabularies(w, "reason", plan.reasons)
+    _analysis(w, plan.analysis)
     w.emit(1, "return (" + ", ".join(OUTPUT) + ")")
-    return w.source(f"extract {vendor} {prefix or '$'}")
+    return w.source(f"extract {plan.vendor} {prefix or '$'}")
 
 
 # --- the hot path -----------------------------------------------------------------------------------------
@@ -362,7 +353,7 @@ def _fast_field(w: _Writer, plan: FieldPlan, *, required: bool = False) -> None:
     )
 
 
-def _all_getters(body: FastBody) -> list[Getter]:
+def _all_getters(body: ReadPlan) -> list[Getter]:
     found = [g for plan in body.fields for g in plan.getters]
     found += [g for getters in (*body.statuses, *body.reasons, *body.analysis.values()) for g in getters]
     return found
@@ -383,38 +374,18 @@ def _fast_vocabularies(
     w.first_typed(1, [g for _, g in flat], lambda g: _STR, found, lambda d: w.emit(d, missing))
 
 
-def generate_fast(
-    *,
-    vendor: str,
-    prefix: str,
-    zone: Any,
-    fields: Sequence[FieldPlan],
-    statuses: Sequence[Sequence[Getter]],
-    reasons: Sequence[Sequence[Getter]],
-    analysis: Mapping[str, Sequence[Getter]],
-    status_caches: Sequence[Mapping[str, Any]],
-    reason_caches: Sequence[Mapping[str, Any]],
-    enum_caches: Mapping[str, Mapping[str, Any]],
-) -> tuple[Callable[..., Any], str]:
+def generate_fast(plan: ReadPlan, prefix: str, zone: Any) -> tuple[Callable[..., Any], str]:
     """The hot-path function for records found under ``prefix``: a ``CallRecord``, or None to take the careful path."""
-    w = _Writer(prefix, _namespace(vendor, zone))
+    w = _Writer(prefix, _namespace(plan.vendor, zone))
     w.emit(0, "def fast(rec, root):")
-    FastBody(
-        vendor=vendor,
-        fields=fields,
-        statuses=statuses,
-        reasons=reasons,
-        analysis=analysis,
-        status_caches=status_caches,
-        reason_caches=reason_caches,
-        enum_caches=enum_caches,
-    ).emit(w)
-    return w.source(f"fast {vendor} {prefix or '$'}")
+    plan.emit(w)
+    return w.source(f"fast {plan.vendor} {prefix or '$'}")
 
 
 @attrs.frozen
-class FastBody:
-    """The body of a hot-path function, to be emitted into a function of its own or inlined in a dispatcher."""
+class ReadPlan:
+    """How a table reads a record: its field plans, vocabularies and caches. Emits the hot-path body, into a
+    function of its own or inlined in a dispatcher."""
 
     vendor: str
     fields: Sequence[FieldPlan]
@@ -425,7 +396,7 @@ class FastBody:
     reason_caches: Sequence[Mapping[str, Any]]
     enum_caches: Mapping[str, Mapping[str, Any]]
 
-    def only(self, present: frozenset[str]) -> FastBody:
+    def only(self, present: frozenset[str]) -> ReadPlan:
         """The same body for payloads whose record is the payload itself, with exactly these keys: paths
         whose first key is absent are not looked up at all."""
 
@@ -585,26 +556,25 @@ def generate_locate(vendor: str, shapes: Sequence[ShapePlan]) -> tuple[Callable[
 
 
 def generate_dispatch(
-    vendor: str,
+    plan: ReadPlan,
     zone: Any,
     shapes: Sequence[ShapePlan],
     fasts: Sequence[Callable[..., Any]],
-    body: FastBody,
     present: frozenset[str] | None,
 ) -> tuple[Callable[[dict[str, Any]], Any], str]:
     """The hot-path entry for dict payloads: locate the shape and build the record, in one call.
 
-    Nested shapes call their own fast function (``fasts[i]``); shapes at the payload root get ``body``
+    Nested shapes call their own fast function (``fasts[i]``); shapes at the payload root get the plan's body
     inlined. With ``present`` (the payload's keys), conditions on keys the payload lacks are decided when
     compiling, not per record, and the body reads only keys the payload has. Returns a ``CallRecord``, or
     None when no shape fits or the careful path must decide.
     """
-    namespace = _namespace(vendor, zone)
+    namespace = _namespace(plan.vendor, zone)
     namespace["_present"] = _present_path
     w = _Writer("", namespace)
     w.emit(0, "def dispatch(root):")
     presence = "is not None and x != ''"
-    inline = body.only(present) if present is not None else body
+    inline = plan.only(present) if present is not None else plan
     for index, shape in enumerate(shapes):
         if not shape.at and not any(later.at for later in shapes[index + 1 :]):
             # Every shape at the root reads the same fields, and a payload no shape fits is read as one at
@@ -642,7 +612,7 @@ def generate_dispatch(
             w.indent = 0
     else:
         w.emit(1, "return None")
-    return w.source(f"dispatch {vendor}")
+    return w.source(f"dispatch {plan.vendor}")
 
 
 def _present_path(value: Any, keys: tuple[str, ...]) -> Any:

@@ -234,22 +234,6 @@ class Adapter:
             f"payload matches none of the shapes ({names})", vendor=self.id, path="$", value=payload
         )
 
-    def from_shape(
-        self,
-        shape: Shape,
-        record: Mapping[str, Any],
-        payload: Mapping[str, Any],
-        *,
-        strict: bool = False,
-        on_unmapped: OnUnmapped | None = None,
-    ) -> CallRecord:
-        """The record for a payload whose shape is already known: the hot path, else the careful one."""
-        if record.__class__ is dict and payload.__class__ is dict:
-            result = shape.fast(record, payload)
-            if result is not None:
-                return result
-        return self.careful(shape, record, payload, strict=strict, on_unmapped=on_unmapped)
-
     def careful(
         self,
         shape: Shape,

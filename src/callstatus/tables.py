@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, tzinfo
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pydantic
 
 from ._codegen import (
-    FastBody,
     FieldPlan,
     Getter,
+    ReadPlan,
     ShapePlan,
     generate_dispatch,
     generate_extract,
@@ -162,27 +162,13 @@ def _status_meaning(entry: Any, where: str, source: str) -> StatusMeaning:
             )
     if entry.reason_wins and entry.reason is None:
         raise TableError("reason_wins needs a reason", source=source, path=where)
-    return StatusMeaning(
-        status=entry.status,
-        reason=entry.reason,
-        reason_wins=entry.reason_wins,
-        ended_by=entry.ended_by,
-        answered_by=entry.answered_by,
-        by_reason=dict(entry.by_reason),
-        deprecated=entry.deprecated,
-    )
+    return StatusMeaning(**entry.model_dump(exclude={"note"}))
 
 
 def _reason_meaning(entry: Any) -> ReasonMeaning:
     if not isinstance(entry, ReasonEntry):
         return ReasonMeaning(reason=EndReason(entry))
-    return ReasonMeaning(
-        reason=entry.reason,
-        if_connected=entry.if_connected,
-        ended_by=entry.ended_by,
-        answered_by=entry.answered_by,
-        deprecated=entry.deprecated,
-    )
+    return ReasonMeaning(**entry.model_dump(exclude={"note"}))
 
 
 def _vocabulary(name: str, spec: Any, make: Any, where: str, source: str) -> Vocabulary[Any]:
@@ -233,38 +219,10 @@ def _shape_plan(shape: ShapeSpec, where: str, source: str) -> ShapePlan:
     )
 
 
-def _caches(
-    statuses: Sequence[Vocabulary[Any]], reasons: Sequence[Vocabulary[Any]], enums: dict[str, Vocabulary[Any]]
-) -> dict[str, Any]:
-    return {
-        "status_caches": [v.cache for v in statuses],
-        "reason_caches": [v.cache for v in reasons],
-        "enum_caches": {name: v.cache for name, v in enums.items()},
-    }
-
-
-def _shape(
-    spec: TableSpec,
-    shape: ShapeSpec,
-    plan: ShapePlan,
-    fields: Sequence[FieldPlan],
-    statuses: Sequence[Vocabulary[Any]],
-    reasons: Sequence[Vocabulary[Any]],
-    enums: dict[str, Vocabulary[Any]],
-    analysis: dict[str, tuple[Getter, ...]],
-    zone: tzinfo,
-) -> Shape:
-    common: dict[str, Any] = {
-        "vendor": spec.vendor.id,
-        "prefix": "".join(key + "." for key in plan.at),
-        "zone": zone,
-        "fields": fields,
-        "statuses": [v.getters for v in statuses],
-        "reasons": [v.getters for v in reasons],
-        "analysis": analysis,
-    }
-    extract, careful_source = generate_extract(**common)
-    fast, fast_source = generate_fast(**common, **_caches(statuses, reasons, enums))
+def _shape(shape: ShapeSpec, plan: ShapePlan, read: ReadPlan, zone: tzinfo) -> Shape:
+    prefix = "".join(key + "." for key in plan.at)
+    extract, careful_source = generate_extract(read, prefix, zone)
+    fast, fast_source = generate_fast(read, prefix, zone)
     return Shape(
         name=shape.name,
         at=plan.at,
@@ -299,23 +257,22 @@ def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
     zone = _zone(spec, source)
     shape_plans = [_shape_plan(shape, f"shapes[{i}]", source) for i, shape in enumerate(spec.shapes)]
     fast_locate, locate_source = generate_locate(spec.vendor.id, shape_plans)
-    shapes = tuple(
-        _shape(spec, shape, plan, plans, statuses, reasons, enums, analysis, zone)
-        for shape, plan in zip(spec.shapes, shape_plans, strict=True)
-    )
-
-    body = FastBody(
+    read = ReadPlan(
         vendor=spec.vendor.id,
         fields=plans,
         statuses=[v.getters for v in statuses],
         reasons=[v.getters for v in reasons],
         analysis=analysis,
-        **_caches(statuses, reasons, enums),
+        status_caches=[v.cache for v in statuses],
+        reason_caches=[v.cache for v in reasons],
+        enum_caches={name: v.cache for name, v in enums.items()},
     )
+    shapes = tuple(_shape(shape, plan, read, zone) for shape, plan in zip(spec.shapes, shape_plans, strict=True))
+
     fasts = [shape.fast for shape in shapes]
 
     def compile_dispatch(present: frozenset[str] | None) -> Any:
-        return generate_dispatch(spec.vendor.id, zone, shape_plans, fasts, body, present)[0]
+        return generate_dispatch(read, zone, shape_plans, fasts, present)[0]
 
     return Adapter(
         id=spec.vendor.id,
