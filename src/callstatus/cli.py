@@ -8,6 +8,7 @@ problem (a bad option, an unknown vendor, a file that cannot be read). Each prob
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -165,7 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TableError as exc:
         print(f"callstatus: bad vendor table: {exc}", file=sys.stderr)
         return 1
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, and keep exit-time flushes quiet too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
         return 130
