@@ -1,0 +1,152 @@
+"""merge: one current truth from two observations of the same call, whatever order they arrived in.
+
+Vendors deliver webhooks late, twice and out of order, and polling races them. ``merge`` is built as a
+product of joins, one per field, so it is commutative, associative and idempotent by construction (the
+property tests check the laws):
+
+- The *decisive observation* (status, end_reason, raw_status, raw_reason, raw) is taken whole from the
+  observation with the greatest key: later attempt first, then status precedence (below), then an
+  observation that carries a raw reason, then a deterministic order of the content.
+- Every other field is joined on its own: a value beats no value; ``created_at`` and ``started_at`` keep the
+  earliest, ``ended_at``, ``duration_seconds`` and ``cost`` the largest; ``unknown`` enum values lose to known
+  ones; other conflicts pick the greatest value, so the result never depends on arrival order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import reduce
+from typing import Any, TypeVar
+
+import orjson
+
+from .record import CallRecord, build_record
+from .vocabulary import CallStatus
+
+__all__ = ["STATUS_PRECEDENCE", "merge", "merge_all"]
+
+STATUS_PRECEDENCE: dict[CallStatus, int] = {
+    CallStatus.UNKNOWN: 0,
+    CallStatus.SCHEDULED: 1,
+    CallStatus.QUEUED: 2,
+    CallStatus.INITIATED: 3,
+    CallStatus.RINGING: 4,
+    CallStatus.IN_PROGRESS: 5,
+    CallStatus.ENDED: 6,
+    CallStatus.COMPLETED: 7,
+    CallStatus.FAILED: 8,
+    CallStatus.CANCELED: 9,
+    CallStatus.NO_ANSWER: 10,
+    CallStatus.BUSY: 11,
+}
+"""Within one attempt, the status that wins a merge: lifecycle order, then terminal over non-terminal, then
+the more specific terminal over the generic one (Vonage sends ``completed`` after ``busy``: it stays busy)."""
+
+_DECISIVE = ("status", "end_reason", "raw_status", "raw_reason", "raw")
+
+T = TypeVar("T")
+
+
+def _canonical(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+
+
+def _decisive_key(record: CallRecord) -> tuple[Any, ...]:
+    return (
+        record.attempt or 1,
+        STATUS_PRECEDENCE[record.status],
+        record.raw_reason is not None,
+        _canonical([getattr(record, name) for name in _DECISIVE]),
+    )
+
+
+def _either(join: Callable[[T, T], T]) -> Callable[[T | None, T | None], T | None]:
+    """A join on values, with no value as the bottom."""
+
+    def joined(a: T | None, b: T | None) -> T | None:
+        if a is None:
+            return b
+        if b is None:
+            return a
+        return join(a, b)
+
+    return joined
+
+
+def _greatest(a: Any, b: Any) -> Any:
+    return a if _canonical(a) >= _canonical(b) else b
+
+
+def _known(a: Any, b: Any) -> Any:
+    """Enum join: a known value beats ``unknown``; two known values, the greatest."""
+    if a.value == "unknown":
+        return b
+    if b.value == "unknown":
+        return a
+    return max(a, b, key=lambda member: member.value)
+
+
+def _analysis(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(a)
+    for key, value in b.items():
+        merged[key] = _greatest(merged[key], value) if key in merged else value
+    return {key: merged[key] for key in sorted(merged)}
+
+
+_earliest: Callable[[datetime | None, datetime | None], datetime | None] = _either(min)
+_latest: Callable[[datetime | None, datetime | None], datetime | None] = _either(max)
+_largest: Callable[[float | None, float | None], float | None] = _either(max)
+_any_value = _either(_greatest)
+_enum = _either(_known)
+
+_JOINS: dict[str, Callable[[Any, Any], Any]] = {
+    "ended_by": _enum,
+    "answered_by": _enum,
+    "direction": _enum,
+    "from_number": _any_value,
+    "to_number": _any_value,
+    "agent_id": _any_value,
+    "campaign_id": _any_value,
+    "contact_id": _any_value,
+    "created_at": _earliest,
+    "started_at": _earliest,
+    "ended_at": _latest,
+    "duration_seconds": _largest,
+    "recording_url": _any_value,
+    "cost": _largest,
+    "analysis": _either(_analysis),
+}
+
+
+def merge(a: CallRecord, b: CallRecord) -> CallRecord:
+    """The current truth about a call from two observations of it; ``ValueError`` for two different calls.
+
+    Commutative, associative and idempotent: fold any number of observations in any order, with any
+    duplicates, and the result is the same. Within one attempt a terminal status is never replaced by a
+    non-terminal one, ``unknown`` never replaces a known status, and a value is never replaced by no value.
+    """
+    if (a.vendor, a.call_id) != (b.vendor, b.call_id):
+        raise ValueError(
+            f"cannot merge observations of different calls: {a.vendor}/{a.call_id} and {b.vendor}/{b.call_id}"
+        )
+    if a == b:
+        return a
+    decisive = a if _decisive_key(a) >= _decisive_key(b) else b
+    values: dict[str, Any] = {}
+    for name in CallRecord.model_fields:
+        if name in _JOINS:
+            values[name] = _JOINS[name](getattr(a, name), getattr(b, name))
+        elif name == "attempt":
+            values[name] = _largest(a.attempt, b.attempt)
+        else:
+            values[name] = getattr(decisive, name)
+    return build_record(values)
+
+
+def merge_all(records: Iterable[CallRecord]) -> CallRecord:
+    """All observations of one call merged into one; ``ValueError`` when there are none or they differ in call."""
+    items = list(records)
+    if not items:
+        raise ValueError("nothing to merge")
+    return reduce(merge, items)
