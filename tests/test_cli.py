@@ -14,7 +14,7 @@ import pytest
 import callstatus
 from callstatus import CallRecord
 
-EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").iterdir())
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples" / "payloads").iterdir())
 
 
 def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:

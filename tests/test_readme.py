@@ -24,7 +24,7 @@ def test_quick_start_has_two_commands_and_ci_runs_the_second() -> None:
     quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"```sh\n(.*?)\n```", quick, re.S)
     assert commands == [
-        "pip install . && callstatus normalize examples/*",
+        "pip install . && callstatus normalize examples/payloads/*",
         "pip install -e '.[test]' && python -m pytest",
     ]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
