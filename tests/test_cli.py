@@ -72,15 +72,30 @@ def test_check_reports_unmapped_values_with_counts(tmp_path: Path) -> None:
     assert result.returncode == 1
     out = result.stdout.decode()
     assert "unmapped: dialnexa status at status: 'teleported' x2" in out
-    assert "warning: dialnexa direction at direction: 'sideways' x1" in out
+    assert "unmapped: dialnexa direction at direction: 'sideways' x1" in out
+    assert b"teleported" not in result.stderr  # reported once, on stdout, not also as a log warning
 
 
-def test_check_passes_clean_payloads_and_strict_fails_on_warnings(tmp_path: Path) -> None:
+def test_check_passes_clean_payloads_and_strict_also_fails_payloads_without_status(tmp_path: Path) -> None:
     assert run("check", *map(str, EXAMPLES)).returncode == 0
     path = tmp_path / "calls.json"
-    path.write_text(json.dumps([{"id": "c", "status": "completed", "agent_id": "x", "direction": "sideways"}]))
-    assert run("check", str(path)).returncode == 0
-    assert run("check", "--strict", str(path)).returncode == 1
+    path.write_text(json.dumps([{"id": "c", "agent_id": "x", "to_phone_number": "+15551234567"}]))
+    assert run("check", "--vendor", "dialnexa", str(path)).returncode == 0
+    strict = run("check", "--strict", "--vendor", "dialnexa", str(path))
+    assert strict.returncode == 1 and b"no status" in strict.stderr
+
+
+def test_a_broken_ndjson_line_is_reported_and_the_rest_is_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "calls.ndjson"
+    path.write_bytes(b'{"id": "a", "status": "completed", "agent_id": "x"}\n{broken\n'
+                     b'{"id": "b", "status": "weird", "agent_id": "x"}\n')  # fmt: skip
+    result = run("check", "--vendor", "dialnexa", str(path))
+    assert result.returncode == 1
+    assert "unmapped: dialnexa status at status: 'weird' x1" in result.stdout.decode()
+    assert b"record 1: not valid JSON" in result.stderr
+    normalized = run("normalize", "--vendor", "dialnexa", str(path))
+    assert normalized.returncode == 1
+    assert [json.loads(line)["call_id"] for line in normalized.stdout.splitlines()] == ["a", "b"]
 
 
 def test_vendors() -> None:
@@ -104,6 +119,7 @@ def test_schema_writes_the_committed_schemas(tmp_path: Path) -> None:
         ("normalize", "/no/such/file.json"),
         ("frobnicate",),
         ("schema",),
+        ("schema", "--out", __file__),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(args: tuple[str, ...]) -> None:

@@ -97,3 +97,28 @@ def test_payload_is_not_mutated() -> None:
     record = callstatus.normalize(payload, "dialgen")
     assert repr(payload) == snapshot
     assert record.raw == payload and record.to_number == "+15551234567"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("duration_seconds", 10**400), ("cost", -(10**400)), ("created_at", "0001-01-01T00:00:00+01:00")],
+)
+def test_out_of_range_values_are_normalization_errors(field: str, value: Any) -> None:
+    exc = _error({"id": "c1", "status": "completed", "agent_id": "a", field: value})
+    assert exc.path in (field, "$")  # integers past 64 bits are not JSON data at all
+
+
+def test_a_huge_number_in_json_bytes() -> None:
+    body = b'{"id": "c1", "status": "completed", "agent_id": "a", "duration_seconds": 1' + b"0" * 400 + b"}"
+    with pytest.raises(NormalizationError):
+        callstatus.normalize(body, "dialnexa")
+
+
+@pytest.mark.parametrize("extra", [{1: "int key"}, {"x": object()}, {"x": {1, 2}}])
+def test_mappings_that_are_not_json_data(extra: dict[Any, Any]) -> None:
+    assert "not JSON data" in str(_error({"id": "c1", "status": "completed", **extra}))
+
+
+def test_a_vendor_that_is_not_a_name() -> None:
+    with pytest.raises(UnknownVendorError):
+        callstatus.normalize(b"{}", ["dialnexa"])  # type: ignore[arg-type]

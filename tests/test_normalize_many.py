@@ -100,3 +100,9 @@ def test_ndjson_with_a_broken_line() -> None:
     with pytest.raises(NormalizationError, match="not valid JSON") as info:
         list(callstatus.normalize_many(io.BytesIO(broken), "dialnexa"))
     assert "record 5 of the input" in info.value.__notes__
+
+
+def test_a_record_holding_a_list_under_an_envelope_key_is_still_a_record() -> None:
+    record = {**ROWS[0], "items": [], "data": [{"note": "a list field of the call"}]}
+    assert [r.call_id for r in callstatus.normalize_many([record])] == ["call_0"]
+    assert [r.call_id for r in callstatus.normalize_many(record, "dialnexa")] == ["call_0"]

@@ -29,3 +29,8 @@ def test_record_schema_describes_every_field_and_forbids_others() -> None:
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"vendor", "call_id", "status", "raw"}
     assert len(schema["properties"]) == 23
+
+
+def test_event_schema_describes_the_event() -> None:
+    schema = SCHEMAS["call-event.schema.json"]()
+    assert {"vendor", "event_type", "idempotency_key", "call", "raw"} <= set(schema["properties"])

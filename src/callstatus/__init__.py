@@ -5,11 +5,15 @@ from importlib.metadata import version as _version
 
 from .adapter import Adapter, OnUnmapped, Unmapped
 from .errors import NormalizationError, TableError, UnknownVendorError
+from .events import CallEvent, EventType
+from .lifecycle import merge, merge_all
 from .normalize import detect_vendor, get_adapter, normalize, normalize_many, register, vendors
 from .record import CallRecord
 from .registry import Registry, default_registry
 from .tables import load_table
+from .tracker import CallTracker, MemoryStore, Observation, SQLiteStore
 from .vocabulary import AnsweredBy, CallStatus, Direction, EndedBy, EndReason, Fault, Phase, ReasonGroup
+from .webhooks import WebhookAuthError, WebhookError, parse_webhook
 
 try:
     __version__ = _version("callstatus")
@@ -19,27 +23,38 @@ except _PackageNotFoundError:  # pragma: no cover - running from a source tree w
 __all__ = [
     "Adapter",
     "AnsweredBy",
+    "CallEvent",
     "CallRecord",
     "CallStatus",
+    "CallTracker",
     "Direction",
     "EndReason",
     "EndedBy",
+    "EventType",
     "Fault",
+    "MemoryStore",
     "NormalizationError",
+    "Observation",
     "OnUnmapped",
     "Phase",
     "ReasonGroup",
     "Registry",
+    "SQLiteStore",
     "TableError",
     "UnknownVendorError",
     "Unmapped",
+    "WebhookAuthError",
+    "WebhookError",
     "__version__",
     "default_registry",
     "detect_vendor",
     "get_adapter",
     "load_table",
+    "merge",
+    "merge_all",
     "normalize",
     "normalize_many",
+    "parse_webhook",
     "register",
     "vendors",
 ]

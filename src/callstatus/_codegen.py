@@ -27,7 +27,7 @@ import attrs
 from . import convert
 from . import record as record_module
 from .errors import NormalizationError
-from .vocabulary import Direction, EndReason
+from .vocabulary import CallStatus, Direction, EndReason
 
 __all__ = [
     "OUTPUT",
@@ -71,7 +71,6 @@ OUTPUT = (
     "reason_vocabulary",
     "analysis",
 )
-ENUM_FIELDS = ("direction", "ended_by", "answered_by")
 
 
 @attrs.frozen
@@ -332,7 +331,10 @@ def _fast_conversion(w: _Writer, depth: int, plan: FieldPlan, getter: Getter) ->
     elif plan.kind in ("duration", "number"):
         factor = convert.UNITS[getter.unit or plan.unit or "s"] if plan.kind == "duration" else 1.0
         low = "0.0 <=" if plan.kind == "duration" else "-INF <"
-        emit(depth, f"{target} = v * {factor!r}")
+        emit(depth, "try:")
+        emit(depth + 1, f"{target} = v * {factor!r}")
+        emit(depth, "except OverflowError:")
+        emit(depth + 1, "return None")
         emit(depth, f"if not ({low} {target} < INF): return None")
     else:  # integers and other time formats: the careful converter, bailing out where it would raise
         emit(depth, "try:")
@@ -420,6 +422,7 @@ class ReadPlan:
             namespace[f"_enum_{name}"] = cache
         namespace["_INBOUND"] = Direction.INBOUND
         namespace["_UNKNOWN_REASON"] = EndReason.UNKNOWN
+        namespace["_OVER"] = frozenset(status for status in CallStatus if status.is_over)
         getters_used = _all_getters(self)
         if any(not g.from_root and not g.known for g in getters_used):
             w.emit(1, "rec_get = rec.get")
@@ -469,7 +472,14 @@ _BUILD = (
 def _resolve(getters: Mapping[str, Sequence[Getter]], has_reason: bool) -> list[str]:
     """The joint (status, reason) resolution of ``Adapter.careful``, for values known to be mapped: only the
     steps this shape's fields can need."""
-    lines = ["status = m_status.status"]
+    lines = []
+    if getters.get("started_at") and getters.get("ended_at"):
+        lines += [
+            "if duration_seconds is None and started_at is not None and ended_at is not None "
+            "and ended_at >= started_at:",
+            "    duration_seconds = (ended_at - started_at).total_seconds()",
+        ]
+    lines.append("status = m_status.status")
     if has_reason:
         lines += [
             "if m_reason is not None:",
@@ -483,6 +493,8 @@ def _resolve(getters: Mapping[str, Sequence[Getter]], has_reason: bool) -> list[
             "            status = m_status.by_reason.get(reason, status)",
             "        if reason is _UNKNOWN_REASON:",
             "            reason = m_status.reason_for(status)",
+            "    if status not in _OVER:",
+            "        reason = status.default_reason",
             "    if ended_by is None: ended_by = m_reason.ended_by",
             "    if answered_by is None: answered_by = m_reason.answered_by",
             "else:",
@@ -500,12 +512,6 @@ def _resolve(getters: Mapping[str, Sequence[Getter]], has_reason: bool) -> list[
             "    if direction is _INBOUND:",
             "        if from_number is None: from_number = contact_number",
             "    elif to_number is None: to_number = contact_number",
-        ]
-    if getters.get("started_at") and getters.get("ended_at"):
-        lines += [
-            "if duration_seconds is None and started_at is not None and ended_at is not None "
-            "and ended_at >= started_at:",
-            "    duration_seconds = (ended_at - started_at).total_seconds()",
         ]
     return lines
 

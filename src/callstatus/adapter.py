@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
@@ -17,6 +17,9 @@ from .errors import NormalizationError
 from .record import CallRecord, build_record
 from .tokens import token
 from .vocabulary import AnsweredBy, CallStatus, Direction, EndedBy, EndReason
+
+if TYPE_CHECKING:
+    from .tables import WebhookTable
 
 __all__ = ["Adapter", "OnUnmapped", "ReasonMeaning", "Shape", "StatusMeaning", "Unmapped", "Vocabulary"]
 
@@ -64,10 +67,14 @@ class StatusMeaning:
 
     @implied_reason.default
     def _implied_reason(self) -> EndReason | None:
+        if not self.status.is_over:
+            return None
         return self.reason if self.reason is not None else self.status.default_reason
 
-    def reason_for(self, status: CallStatus) -> EndReason:
-        """What this raw status says about why a call that ended up in ``status`` ended."""
+    def reason_for(self, status: CallStatus) -> EndReason | None:
+        """What this raw status says about why a call that ended up in ``status`` ended (None: not over)."""
+        if not status.is_over:
+            return None
         implied = self.reason if self.reason is not None else status.default_reason
         return implied if implied is not None else EndReason.UNKNOWN
 
@@ -122,10 +129,6 @@ class Shape:
     extract: Callable[..., tuple[Any, ...]] = attrs.field(repr=False, eq=False)
     fast: Callable[..., CallRecord | None] = attrs.field(repr=False, eq=False)
     source: str = attrs.field(repr=False, eq=False)
-
-    @property
-    def prefix(self) -> str:
-        return "".join(key + "." for key in self.at)
 
     def locate(self, root: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """The record object of this shape in a payload, or None when the shape does not fit."""
@@ -185,13 +188,16 @@ class Adapter:
         factory=dict, repr=False, eq=False
     )
     """Hot-path functions by the key tuple of the payloads they were specialised for."""
+    webhook: WebhookTable | None = attrs.field(default=None, repr=False)
+    """The compiled ``[webhook]`` section: event names, envelope paths, signature scheme; None without one."""
 
     def locate(self, payload: Mapping[str, Any]) -> tuple[Shape, Mapping[str, Any]] | None:
         """The first shape that fits the payload, and the record object it finds."""
         if payload.__class__ is dict:
             found = self.fast_locate(payload)
-            return None if found is None else (self.shapes[found[0]], found[1])
-        for shape in self.shapes:
+            if found is not None:
+                return self.shapes[found[0]], found[1]
+        for shape in self.shapes:  # mappings other than dict, and dicts holding them
             record = shape.locate(payload)
             if record is not None:
                 return shape, record
@@ -288,6 +294,9 @@ class Adapter:
         elif strict:
             raise NormalizationError("no status", vendor=self.id, path=self._status_paths(), value=None)
 
+        if duration is None and started_at is not None and ended_at is not None and ended_at >= started_at:
+            duration = (ended_at - started_at).total_seconds()
+
         reason: EndReason | None = None
         reason_meaning = None
         if raw_reason is not None:
@@ -311,7 +320,7 @@ class Adapter:
                     # A reason the table maps to unknown (ambiguous, or the vendor's own 'unknown') gives way
                     # to what the status says; an unmapped raw reason stays unknown, visibly.
                     reason = status_meaning.reason_for(status)
-        if reason is None:
+        if reason is None or not status.is_over:  # a call that is not over has no end reason (raw kept)
             reason = status.default_reason
 
         ended_by = self._enum("ended_by", ended_by_raw, ended_by_path, strict, on_unmapped)
@@ -326,9 +335,6 @@ class Adapter:
                 from_number = from_number or contact_number
             else:
                 to_number = to_number or contact_number
-
-        if duration is None and started_at is not None and ended_at is not None and ended_at >= started_at:
-            duration = (ended_at - started_at).total_seconds()
 
         return build_record(
             {

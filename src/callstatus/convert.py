@@ -33,17 +33,14 @@ def text(value: Any, vendor: str, path: str) -> str:
 
 def number(value: Any, vendor: str, path: str) -> float:
     """A finite number, given as a JSON number or a numeric string."""
-    if value.__class__ is int or value.__class__ is float:
-        result = float(value)
-    elif isinstance(value, str):
-        try:
-            result = float(value)
-        except ValueError:
-            raise NormalizationError("expected a number", vendor=vendor, path=path, value=value) from None
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        result = float(value)
-    else:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise NormalizationError("expected a number", vendor=vendor, path=path, value=value)
+    try:
+        result = float(value)
+    except ValueError:
+        raise NormalizationError("expected a number", vendor=vendor, path=path, value=value) from None
+    except OverflowError:
+        raise NormalizationError("number out of range", vendor=vendor, path=path, value=value) from None
     if not math.isfinite(result):
         raise NormalizationError("expected a finite number", vendor=vendor, path=path, value=value)
     return result
@@ -93,13 +90,13 @@ def timestamp(value: Any, fmt: str, zone: tzinfo, vendor: str, path: str) -> dat
             if fmt == "epoch_ms" or (fmt == "epoch" and abs(epoch) >= _EPOCH_MS_ABOVE):
                 epoch /= 1000.0
             return datetime.fromtimestamp(epoch, UTC)
+        if result.tzinfo is None:
+            result = result.replace(tzinfo=zone)
+        return result if result.tzinfo is UTC else result.astimezone(UTC)
     except (ValueError, TypeError, OverflowError, OSError) as exc:
         if isinstance(exc, NormalizationError):
             raise
         raise NormalizationError(f"not a valid {fmt} timestamp", vendor=vendor, path=path, value=value) from None
-    if result.tzinfo is None:
-        result = result.replace(tzinfo=zone)
-    return result if result.tzinfo is UTC else result.astimezone(UTC)
 
 
 @lru_cache(maxsize=65536)
@@ -121,10 +118,10 @@ def e164(value: Any, vendor: str, path: str) -> str | None:
     """An E.164 number, or None when the string is not a phone number in international form.
 
     A syntactically valid E.164 string is returned as is; anything else goes through ``phonenumbers``, reading
-    digits without a '+' as international form (DialNexa webhooks send ``12137771234``).
+    digits without a '+' as international form (some webhooks send ``12137771234``).
     """
-    if value.__class__ is not str:
+    if not isinstance(value, str):
         raise NormalizationError("expected a phone number string", vendor=vendor, path=path, value=value)
     if E164_SYNTAX(value) is not None:
         return str(value)
-    return _parse_phone(value)
+    return _parse_phone(str(value))

@@ -35,7 +35,21 @@ def _decode(payload: Any, vendor: str | None) -> Any:
             raise NormalizationError(
                 f"not valid JSON: {exc}", vendor=vendor, path="$", value=_excerpt(payload)
             ) from None
+    if isinstance(payload, Mapping):
+        # A mapping is copied through JSON: the record's raw payload is then the caller's data as JSON would
+        # carry it, independent of later changes to the caller's objects, and it round-trips exactly.
+        try:
+            return orjson.loads(orjson.dumps(payload, default=_plain))
+        except (orjson.JSONEncodeError, orjson.JSONDecodeError) as exc:
+            raise NormalizationError(f"payload is not JSON data: {exc}", vendor=vendor, path="$", value=None) from None
     return payload
+
+
+def _plain(value: Any) -> Any:
+    """Mappings other than dict, as JSON objects; anything else is not JSON data."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
 
 
 def _object(payload: Any, vendor: str | None) -> Mapping[str, Any]:
@@ -57,12 +71,12 @@ def normalize(
 
     With ``vendor=None`` the vendor is detected from the payload's shape (``UnknownVendorError`` when none or
     several fit). Unknown vendor values become ``unknown`` with the raw value kept and one warning logged;
-    ``strict=True`` raises ``NormalizationError`` instead. ``on_unmapped(vendor, path, value)`` is called for
-    every unknown value.
+    ``strict=True`` raises ``NormalizationError`` instead. ``on_unmapped`` receives an ``Unmapped`` for every
+    unknown value. A mapping is copied through JSON first, so the record does not share the caller's objects.
     """
     if registry is None:
         registry = default_registry()
-    if payload.__class__ is bytes and vendor is not None:  # the hot path: one vendor's JSON bytes
+    if payload.__class__ is bytes and vendor.__class__ is str:  # the hot path: one vendor's JSON bytes
         adapter = registry._adapters.get(vendor)
         if adapter is not None:
             try:
@@ -103,10 +117,11 @@ def normalize_many(
 def split_payloads(source: Any, vendor: str | None = None, *, registry: Registry | None = None) -> Iterator[Any]:
     """The single payloads in whatever ``normalize_many`` accepts, decoded where the container was JSON.
 
-    For callers that handle each payload's errors themselves (the ``check`` command).
+    For callers that handle each payload's errors themselves (the command line): a part that cannot be
+    decoded (a broken NDJSON line) comes as the ``NormalizationError`` instance, and reading goes on.
     """
     registry = registry or default_registry()
-    return _items(source, registry.get(vendor) if vendor is not None else None, registry)
+    return _items(source, registry.get(vendor) if vendor is not None else None, registry, tolerant=True)
 
 
 def _records(
@@ -130,19 +145,19 @@ def _records(
 _END = object()
 
 
-def _items(payloads: Any, adapter: Adapter | None, registry: Registry) -> Iterator[Any]:
+def _items(payloads: Any, adapter: Adapter | None, registry: Registry, tolerant: bool = False) -> Iterator[Any]:
     """Single payloads out of whatever container the user handed over."""
     if isinstance(payloads, os.PathLike):
         with Path(payloads).open("rb") as stream:
-            yield from _each(_stream_lines(stream), adapter, registry)
+            yield from _each(_stream_lines(stream), adapter, registry, tolerant)
     elif isinstance(payloads, _TEXT):
-        yield from _each(_text_documents(payloads), adapter, registry)
+        yield from _each(_text_documents(payloads), adapter, registry, tolerant)
     elif isinstance(payloads, Mapping):
-        yield from _unwrap(payloads, adapter, registry)
+        yield from _each([payloads], adapter, registry, tolerant)
     elif hasattr(payloads, "read"):
-        yield from _each(_stream_lines(payloads), adapter, registry)
+        yield from _each(_stream_lines(payloads), adapter, registry, tolerant)
     elif isinstance(payloads, Iterable):
-        yield from _each(payloads, adapter, registry)
+        yield from _each(payloads, adapter, registry, tolerant)
     else:
         raise NormalizationError(
             "expected payloads, a list response, JSON text, NDJSON or a file",
@@ -152,11 +167,17 @@ def _items(payloads: Any, adapter: Adapter | None, registry: Registry) -> Iterat
         )
 
 
-def _each(items: Iterable[Any], adapter: Adapter | None, registry: Registry) -> Iterator[Any]:
+def _each(items: Iterable[Any], adapter: Adapter | None, registry: Registry, tolerant: bool) -> Iterator[Any]:
     """Decode each item; arrays and list responses give their records, anything else is one payload."""
     vendor = adapter.id if adapter else None
     for item in items:
-        data = _decode(item, vendor)
+        try:
+            data = _decode(item, vendor)
+        except NormalizationError as exc:
+            if not tolerant:
+                raise
+            yield exc
+            continue
         if data.__class__ is dict or isinstance(data, Mapping):
             listed = _listed(data, adapter, registry)
             if listed is None:
@@ -169,18 +190,11 @@ def _each(items: Iterable[Any], adapter: Adapter | None, registry: Registry) -> 
             yield data
 
 
-def _unwrap(data: Mapping[str, Any], adapter: Adapter | None, registry: Registry) -> Iterator[Any]:
-    """The records of a list response, or the payload itself when it is not one."""
-    listed = _listed(data, adapter, registry)
-    if listed is None:
-        yield data
-    else:
-        yield from listed
-
-
 def _listed(data: Mapping[str, Any], adapter: Adapter | None, registry: Registry) -> list[Any] | None:
-    """The records of a list response (found through the tables' list paths), or None for a single payload."""
-    for candidate in [adapter] if adapter is not None else registry:
+    """The records of a list response (found through the tables' list paths), or None for a single payload:
+    a payload that a vendor's record shape recognises is one record, whatever lists it holds."""
+    candidates = [adapter] if adapter is not None else list(registry)
+    for candidate in candidates:
         for path in candidate.lists:
             if not path or path[0] not in data:
                 continue
@@ -188,6 +202,8 @@ def _listed(data: Mapping[str, Any], adapter: Adapter | None, registry: Registry
             for key in path:
                 value = value.get(key) if isinstance(value, Mapping) else None
             if isinstance(value, list):
+                if any(other.locate(data) is not None for other in candidates):
+                    return None
                 return value
     return None
 

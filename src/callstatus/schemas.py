@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .events import call_event_schema
 from .record import CallRecord
 from .spec import TableSpec
 
@@ -24,6 +25,7 @@ def _adapter_table() -> dict[str, Any]:
 
 SCHEMAS = {
     "call-record.schema.json": _call_record,
+    "call-event.schema.json": call_event_schema,
     "adapter.schema.json": _adapter_table,
 }
 """File name -> function building that schema."""

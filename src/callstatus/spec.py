@@ -11,20 +11,27 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .events import EventType
 from .vocabulary import AnsweredBy, CallStatus, Direction, EndedBy, EndReason
 
 __all__ = [
     "AnalysisSpec",
+    "DefaultEventSpec",
+    "EventEntry",
+    "EventVocabularySpec",
     "FieldSpec",
     "FieldsSpec",
     "PathSpec",
     "ReasonEntry",
     "ReasonVocabularySpec",
     "ShapeSpec",
+    "SignatureSpec",
     "StatusEntry",
     "StatusVocabularySpec",
     "TableSpec",
+    "TimeSpec",
     "VendorSpec",
+    "WebhookSpec",
 ]
 
 Unit = Literal["s", "ms", "min"]
@@ -172,6 +179,84 @@ class AnalysisSpec(_Strict):
     extra: dict[str, list[Path]] = Field(default_factory=dict, description="Further analysis key -> paths.")
 
 
+class EventEntry(_Strict):
+    """What one raw webhook event name means."""
+
+    event: EventType
+    call: bool | None = Field(
+        default=None,
+        description="Whether the event carries a call record. Unset: call events do, batch and verification "
+        "events never do, other events when the payload holds one.",
+    )
+    note: str | None = None
+    deprecated: bool = False
+
+
+class EventVocabularySpec(_Vocabulary):
+    """The documented webhook event names, where a webhook keeps its name, and what each name means."""
+
+    pattern: str | None = Field(
+        default=None,
+        description="Regular expression with a named group 'type': the part of the raw event that names it "
+        "(e.g. Atoms' '<agentId>.<eventType>'). A raw event it does not match is an unknown event.",
+    )
+    map: dict[str, EventType | EventEntry] = Field(description="Raw event name (any spelling) -> event type or entry.")
+
+
+class DefaultEventSpec(_Strict):
+    """The event a webhook without an event name reports, and how to tell that kind of webhook."""
+
+    event: EventType
+    requires: list[Path] = Field(
+        default_factory=list, description="Paths that must all hold a value for the default to apply. " + _PATH_DOC
+    )
+    note: str | None = None
+
+
+class TimeSpec(_Strict):
+    """Paths of a timestamp, first present wins, and its format."""
+
+    paths: list[Path] = Field(min_length=1)
+    format: TimeFormat = "auto"
+    note: str | None = None
+
+
+class SignatureSpec(_Strict):
+    """How the vendor proves a webhook is its own."""
+
+    scheme: Literal["hmac-sha256", "token"] = Field(
+        description="hmac-sha256: hex HMAC-SHA256 of the raw body in a header, keyed by the shared secret. "
+        "token: no documented scheme; the secret itself in 'Authorization: Bearer' or a named header."
+    )
+    headers: list[str] = Field(
+        default_factory=list,
+        description="Headers that carry the signature (hmac-sha256, at least one) or token (further names).",
+    )
+    prefix: str | None = Field(default=None, description="Optional prefix before the hex digest, e.g. 'sha256='.")
+    docs: str | None = None
+    note: str | None = None
+
+
+class WebhookSpec(_Strict):
+    """Webhook intake: event names, envelope fields and authenticity. Paths are from the webhook body's root."""
+
+    event: EventVocabularySpec
+    default_event: EventType | DefaultEventSpec | None = Field(
+        default=None, description="The event of a webhook that carries no event name (e.g. a bare callback)."
+    )
+    occurred_at: list[Path] | TimeSpec | None = Field(default=None, description="When the event happened.")
+    batch_id: list[Path] = Field(
+        default_factory=list, description="The batch or campaign id; call events fall back to the call's campaign."
+    )
+    delivery_id: list[Path] = Field(
+        default_factory=list, description="The vendor's id of the delivery, equal across its retries."
+    )
+    signature: SignatureSpec | None = Field(
+        default=None, description="Unset: no documented scheme, a shared token is checked when a secret is given."
+    )
+    note: str | None = None
+
+
 class TableSpec(_Strict):
     """A vendor table: ``adapters/<vendor>.toml``."""
 
@@ -188,6 +273,7 @@ class TableSpec(_Strict):
         default_factory=dict, description="Reason vocabularies, tried in order."
     )
     analysis: AnalysisSpec | None = None
+    webhook: WebhookSpec | None = Field(default=None, description="Webhook intake, for parse_webhook.")
 
 
 # Kept in one place so the semantic checks and the compiler agree on what each field is.

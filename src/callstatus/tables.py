@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from datetime import UTC, tzinfo
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import attrs
 import pydantic
 
 from ._codegen import (
@@ -29,11 +30,24 @@ from ._codegen import (
 )
 from .adapter import Adapter, ReasonMeaning, Shape, StatusMeaning, Vocabulary
 from .errors import TableError
-from .spec import ENUM_FIELDS, FieldSpec, PathSpec, ReasonEntry, ShapeSpec, StatusEntry, TableSpec
+from .events import EventType
+from .spec import (
+    ENUM_FIELDS,
+    DefaultEventSpec,
+    EventEntry,
+    FieldSpec,
+    PathSpec,
+    ReasonEntry,
+    ShapeSpec,
+    StatusEntry,
+    TableSpec,
+    TimeSpec,
+    WebhookSpec,
+)
 from .tokens import token
 from .vocabulary import EndReason
 
-__all__ = ["compile_table", "load_table", "parse_table"]
+__all__ = ["EventMeaning", "Signature", "WebhookTable", "compile_table", "load_table", "parse_table"]
 
 _KINDS = {
     "call_id": "text",
@@ -55,6 +69,40 @@ _KINDS = {
     "answered_by": "raw",
 }
 _PATH = re.compile(r"^(\$\.)?[^.\s]+(\.[^.\s]+)*$")
+_HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+
+
+@attrs.frozen
+class EventMeaning:
+    """What a raw webhook event name means; ``call`` None: the event carries a call when the payload holds one."""
+
+    event_type: EventType
+    call: bool | None = None
+    deprecated: bool = False
+
+
+@attrs.frozen
+class Signature:
+    """A compiled authenticity scheme: header names are lower case, as ``parse_webhook`` looks them up."""
+
+    scheme: Literal["hmac-sha256", "token"]
+    headers: tuple[str, ...] = ()
+    prefix: str | None = None
+
+
+@attrs.frozen
+class WebhookTable:
+    """A vendor's compiled ``[webhook]`` section. Getters read from the webhook body's root."""
+
+    events: Vocabulary[EventMeaning]
+    pattern: re.Pattern[str] | None
+    default_event: EventMeaning | None
+    default_requires: tuple[Getter, ...]
+    occurred_at: tuple[Getter, ...]
+    batch_id: tuple[Getter, ...]
+    delivery_id: tuple[Getter, ...]
+    signature: Signature
+    zone: tzinfo
 
 
 def load_table(path: str | Path | Traversable) -> Adapter:
@@ -236,6 +284,87 @@ def _shape(shape: ShapeSpec, plan: ShapePlan, read: ReadPlan, zone: tzinfo) -> S
     )
 
 
+def _event_meaning(entry: Any, where: str, source: str) -> EventMeaning:
+    if not isinstance(entry, EventEntry):
+        return EventMeaning(event_type=EventType(entry))
+    if entry.call and entry.event.carries_no_call:
+        raise TableError(f"a {entry.event} event carries no call", source=source, path=f"{where}.call")
+    return EventMeaning(event_type=entry.event, call=entry.call, deprecated=entry.deprecated)
+
+
+def _root_getters(paths: Iterable[str], source: str, where: str) -> tuple[Getter, ...]:
+    """Getters of webhook paths: all from the body's root, with or without '$.'."""
+    return tuple(attrs.evolve(getter, from_root=True) for getter in _getters(paths, source, where))
+
+
+def _signature(spec: WebhookSpec, source: str) -> Signature:
+    if spec.signature is None:
+        return Signature(scheme="token")
+    where = "webhook.signature"
+    for i, header in enumerate(spec.signature.headers):
+        if not _HEADER.match(header):
+            raise TableError("not an HTTP header name", source=source, path=f"{where}.headers[{i}]", value=header)
+    if spec.signature.scheme == "hmac-sha256" and not spec.signature.headers:
+        raise TableError("an hmac-sha256 signature needs its headers", source=source, path=f"{where}.headers")
+    if spec.signature.prefix is not None and spec.signature.scheme != "hmac-sha256":
+        raise TableError("a prefix applies to hmac-sha256 only", source=source, path=f"{where}.prefix")
+    if spec.signature.prefix == "":
+        raise TableError("an empty prefix: leave it out", source=source, path=f"{where}.prefix")
+    return Signature(
+        scheme=spec.signature.scheme,
+        headers=tuple(header.lower() for header in spec.signature.headers),
+        prefix=spec.signature.prefix.lower() if spec.signature.prefix else None,
+    )
+
+
+def _webhook(spec: WebhookSpec, zone: tzinfo, source: str) -> WebhookTable:
+    """Compile the ``[webhook]`` section: the event vocabulary, envelope paths and signature scheme."""
+    events = _vocabulary(
+        "webhook", spec.event, lambda entry, where: _event_meaning(entry, where, source), "webhook.event", source
+    )
+    events = attrs.evolve(
+        events, getters=tuple(attrs.evolve(getter, from_root=True) for getter in events.getters), cache={}
+    )
+    pattern = None
+    if spec.event.pattern is not None:
+        try:
+            pattern = re.compile(spec.event.pattern)
+        except re.error as exc:
+            raise TableError(
+                f"bad regular expression: {exc}", source=source, path="webhook.event.pattern", value=spec.event.pattern
+            ) from None
+        if "type" not in pattern.groupindex:
+            raise TableError(
+                "the pattern needs a named group 'type'",
+                source=source,
+                path="webhook.event.pattern",
+                value=spec.event.pattern,
+            )
+    default = spec.default_event
+    if default is not None and not isinstance(default, DefaultEventSpec):
+        default = DefaultEventSpec(event=default)
+    times = spec.occurred_at
+    if times is not None and not isinstance(times, TimeSpec):
+        times = TimeSpec(paths=times)
+    occurred_at: tuple[Getter, ...] = ()
+    if times is not None:
+        occurred_at = tuple(
+            attrs.evolve(getter, format=times.format)
+            for getter in _root_getters(times.paths, source, "webhook.occurred_at.paths")
+        )
+    return WebhookTable(
+        events=events,
+        pattern=pattern,
+        default_event=None if default is None else EventMeaning(event_type=default.event),
+        default_requires=() if default is None else _root_getters(default.requires, source, "webhook.default_event"),
+        occurred_at=occurred_at,
+        batch_id=_root_getters(spec.batch_id, source, "webhook.batch_id"),
+        delivery_id=_root_getters(spec.delivery_id, source, "webhook.delivery_id"),
+        signature=_signature(spec, source),
+        zone=zone,
+    )
+
+
 def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
     """Check a validated table for what the schema cannot say, and compile it into an ``Adapter``."""
     plans, enums = _field_plans(spec, source)
@@ -289,4 +418,5 @@ def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
         fast_locate=fast_locate,
         locate_source=locate_source,
         compile_dispatch=compile_dispatch,
+        webhook=None if spec.webhook is None else _webhook(spec.webhook, zone, source),
     )

@@ -72,6 +72,12 @@ class CallStatus(StrEnum):
         return _STATUS_PHASE[self] is Phase.ENDED
 
     @property
+    def is_over(self) -> bool:
+        """True when the call is over: terminal, or ``ended`` and waiting for its final class. Only then has it an
+        end reason."""
+        return _STATUS_PHASE[self] is Phase.ENDED or self is CallStatus.ENDED
+
+    @property
     def rank(self) -> int:
         """Lifecycle order: a later phase has a higher rank; every terminal status shares the top rank."""
         return _STATUS_RANK[self]
