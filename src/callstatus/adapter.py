@@ -193,11 +193,10 @@ class Adapter:
 
     def locate(self, payload: Mapping[str, Any]) -> tuple[Shape, Mapping[str, Any]] | None:
         """The first shape that fits the payload, and the record object it finds."""
-        if payload.__class__ is dict:
+        if payload.__class__ is dict:  # JSON-decoded: normalize() turns every mapping into plain dicts first
             found = self.fast_locate(payload)
-            if found is not None:
-                return self.shapes[found[0]], found[1]
-        for shape in self.shapes:  # mappings other than dict, and dicts holding them
+            return None if found is None else (self.shapes[found[0]], found[1])
+        for shape in self.shapes:
             record = shape.locate(payload)
             if record is not None:
                 return shape, record
@@ -206,7 +205,8 @@ class Adapter:
     def normalize(
         self, payload: Mapping[str, Any], *, strict: bool = False, on_unmapped: OnUnmapped | None = None
     ) -> CallRecord:
-        """The record for one decoded payload of this vendor."""
+        """The record for one decoded payload of this vendor: JSON data, as ``callstatus.normalize`` hands over
+        (nested objects as plain dicts)."""
         if payload.__class__ is dict:
             keys = tuple(payload)
             dispatch = self.dispatchers.get(keys)
