@@ -76,6 +76,15 @@ def test_stale_lists_calls_stuck_before_the_cutoff(tracker: CallTracker) -> None
     assert [r.call_id for r in tracker.stale(timedelta(minutes=5), now=later)] == ["call_1"]
 
 
+def test_prune_forgets_old_observation_keys_and_keeps_the_records(tracker: CallTracker) -> None:
+    tracker.observe(_record("busy"))
+    assert tracker.prune(timedelta(days=1)) == 0
+    assert tracker.prune(timedelta(days=1), now=datetime.now(UTC) + timedelta(days=2)) == 1
+    again = tracker.observe(_record("busy"))
+    assert not again.duplicate and not again.changed
+    assert tracker.get("dialnexa", "call_1") == _record("busy")
+
+
 def test_the_sqlite_tracker_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "calls.db"
     with CallTracker(path) as tracker:

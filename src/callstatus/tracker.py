@@ -58,6 +58,10 @@ class Store(Protocol):
         """Non-terminal records last changed before a time (seconds since the epoch)."""
         ...
 
+    def prune(self, before: float) -> int:
+        """Forget observation keys first seen before a time; returns how many were forgotten."""
+        ...
+
     def close(self) -> None:
         """Release the store's resources."""
         ...
@@ -69,14 +73,14 @@ class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._records: dict[tuple[str, str], tuple[CallRecord, float]] = {}
-        self._seen: set[tuple[str, str | None, str]] = set()
+        self._seen: dict[tuple[str, str | None, str], float] = {}
 
     def apply(
         self, vendor: str, call_id: str | None, key: str, record: CallRecord | None
     ) -> tuple[CallRecord | None, CallRecord | None, bool]:
         with self._lock:
             duplicate = (vendor, call_id, key) in self._seen
-            self._seen.add((vendor, call_id, key))
+            self._seen.setdefault((vendor, call_id, key), time.time())
             if record is None or call_id is None:
                 return None, None, duplicate
             stored = self._records.get((vendor, call_id))
@@ -94,6 +98,13 @@ class MemoryStore:
     def stale(self, before: float) -> list[CallRecord]:
         with self._lock:
             return [rec for rec, changed in self._records.values() if changed < before and not rec.is_terminal]
+
+    def prune(self, before: float) -> int:
+        with self._lock:
+            old = [key for key, seen in self._seen.items() if seen < before]
+            for key in old:
+                del self._seen[key]
+        return len(old)
 
     def close(self) -> None:
         """Nothing to release."""
@@ -182,6 +193,10 @@ class SQLiteStore:
             ).fetchall()
         return [CallRecord.model_validate_json(row[0]) for row in rows]
 
+    def prune(self, before: float) -> int:
+        with self._transaction() as db:
+            return db.execute("DELETE FROM observations WHERE seen_at < ?", (before,)).rowcount
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -238,6 +253,12 @@ class CallTracker:
         """Calls stuck in a non-terminal status: no change for ``older_than``. The ones a backend should poll."""
         moment = (now or datetime.now(UTC)).timestamp() - older_than.total_seconds()
         return self.store.stale(moment)
+
+    def prune(self, older_than: timedelta, *, now: datetime | None = None) -> int:
+        """Forget which observations were seen more than ``older_than`` ago, so the store stops growing with
+        every delivery; a redelivery after that is merged again (harmlessly: merge is idempotent) but is no
+        longer reported as a duplicate. Returns how many were forgotten."""
+        return self.store.prune((now or datetime.now(UTC)).timestamp() - older_than.total_seconds())
 
     def close(self) -> None:
         """Close the store."""
