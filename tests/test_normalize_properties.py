@@ -157,22 +157,6 @@ def test_documented_reasons_are_mapped(vendor: str, data: st.DataObject) -> None
     assert (record.end_reason is not None) == record.status.is_over  # a call not over has no end reason
 
 
-@pytest.mark.parametrize("vendor", VENDORS)
-def test_every_documented_status_and_reason_pair_is_consistent(vendor: str) -> None:
-    """Totality over the documented lists, and reasons refine but never unmake a terminal status."""
-    adapter = callstatus.get_adapter(vendor)
-    for vocabulary in adapter.statuses:
-        for raw in vocabulary.values:
-            meaning = vocabulary.meaning(raw)
-            assert meaning is not None, (vendor, vocabulary.name, raw)
-            for reasons in adapter.reasons:
-                for raw_reason in reasons.values:
-                    reason = reasons.meaning(raw_reason)
-                    assert reason is not None, (vendor, reasons.name, raw_reason)
-                    final = meaning.by_reason.get(reason.reason, meaning.status)
-                    assert final.is_terminal or not meaning.status.is_terminal
-
-
 @given(json_values())
 def test_arbitrary_json_raises_only_normalization_errors(value: Any) -> None:
     for vendor in [None, *VENDORS]:

@@ -59,3 +59,18 @@ def test_installed_wheel_normalizes_in_a_fresh_venv(wheel: Path, tmp_path: Path)
     assert json.loads(vendors) == TABLES
     assert record == "dialgen busy busy"
     assert "dialnexa" in _run(venv / "bin" / "callstatus", "vendors", cwd=tmp_path)
+
+
+def test_wheel_declares_exactly_the_runtime_dependencies_it_imports(wheel: Path) -> None:
+    archive = zipfile.ZipFile(wheel)
+    (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+    lines = archive.read(metadata).decode().splitlines()
+    required = {
+        line.split(":", 1)[1].strip().split(";")[0].split(">")[0].split("<")[0].split("=")[0].split("[")[0].strip()
+        for line in lines
+        if line.startswith("Requires-Dist:") and "extra ==" not in line
+    }
+    assert required == {"pydantic", "attrs", "phonenumbers", "orjson"}
+    assert {"receiver", "test"} <= {
+        line.split(":", 1)[1].strip() for line in lines if line.startswith("Provides-Extra:")
+    }
