@@ -7,18 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from table_samples import ACME_TABLE
 
 import callstatus
 from callstatus import Registry, UnknownVendorError, load_table
 from callstatus import registry as registry_module
 
-ACME = (Path(__file__).parent / "test_tables.py").read_text(encoding="utf-8").split('MINIMAL = """')[1].split('"""')[0]
-
 
 @pytest.fixture
 def acme_table(tmp_path: Path) -> Path:
     path = tmp_path / "acme.toml"
-    path.write_text(ACME, encoding="utf-8")
+    path.write_text(ACME_TABLE, encoding="utf-8")
     return path
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from table_samples import ACME_TABLE
 
 import callstatus
 from callstatus import CallStatus, TableError, load_table
@@ -17,28 +18,7 @@ from callstatus.tables import compile_table, parse_table
 
 ADAPTERS = Path(__file__).resolve().parents[1] / "adapters"
 
-MINIMAL = """
-[vendor]
-id = "acme"
-name = "Acme Voice"
-docs = ["https://example.com/docs"]
-checked = 2026-11-01
-
-[[shapes]]
-name = "call"
-all = ["uuid", "state"]
-
-[fields]
-call_id = ["uuid"]
-to_number = ["to"]
-duration_seconds = { paths = ["length_ms"], unit = "ms" }
-
-[status.state]
-paths = ["state"]
-docs = "https://example.com/docs#states"
-values = ["Queued", "Answered", "Done", "Busy"]
-map = { Queued = "queued", Answered = "in_progress", Done = "completed", Busy = "busy" }
-"""
+MINIMAL = ACME_TABLE
 
 
 def _load(text: str) -> callstatus.Adapter:

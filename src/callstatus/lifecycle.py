@@ -26,19 +26,16 @@ from .vocabulary import CallStatus
 
 __all__ = ["STATUS_PRECEDENCE", "merge", "merge_all"]
 
+_TERMINAL_SPECIFICITY = (
+    CallStatus.COMPLETED,
+    CallStatus.FAILED,
+    CallStatus.CANCELED,
+    CallStatus.NO_ANSWER,
+    CallStatus.BUSY,
+)
 STATUS_PRECEDENCE: dict[CallStatus, int] = {
-    CallStatus.UNKNOWN: 0,
-    CallStatus.SCHEDULED: 1,
-    CallStatus.QUEUED: 2,
-    CallStatus.INITIATED: 3,
-    CallStatus.RINGING: 4,
-    CallStatus.IN_PROGRESS: 5,
-    CallStatus.ENDED: 6,
-    CallStatus.COMPLETED: 7,
-    CallStatus.FAILED: 8,
-    CallStatus.CANCELED: 9,
-    CallStatus.NO_ANSWER: 10,
-    CallStatus.BUSY: 11,
+    **{status: status.rank for status in CallStatus if not status.is_terminal},
+    **{status: CallStatus.COMPLETED.rank + i for i, status in enumerate(_TERMINAL_SPECIFICITY)},
 }
 """Within one attempt, the status that wins a merge: lifecycle order, then terminal over non-terminal, then
 the more specific terminal over the generic one (Vonage sends ``completed`` after ``busy``: it stays busy)."""
