@@ -215,6 +215,12 @@ class Adapter:
             result = dispatch(payload)
             if result is not None:
                 return result
+        return self.normalize_carefully(payload, strict=strict, on_unmapped=on_unmapped)
+
+    def normalize_carefully(
+        self, payload: Mapping[str, Any], *, strict: bool = False, on_unmapped: OnUnmapped | None = None
+    ) -> CallRecord:
+        """The record by the careful path alone: for payloads the hot path has already handed back."""
         found = self.locate(payload)
         if found is None:
             found = self._fallback(payload)

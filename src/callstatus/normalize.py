@@ -85,11 +85,12 @@ def normalize(
                 data = None
             if data.__class__ is dict:
                 dispatch = adapter.dispatchers.get(tuple(data))  # Adapter.normalize's first step, inlined
-                if dispatch is not None:
-                    record = dispatch(data)
-                    if record is not None:
-                        return record
-                return adapter.normalize(data, strict=strict, on_unmapped=on_unmapped)
+                if dispatch is None:
+                    return adapter.normalize(data, strict=strict, on_unmapped=on_unmapped)
+                record = dispatch(data)
+                if record is not None:
+                    return record
+                return adapter.normalize_carefully(data, strict=strict, on_unmapped=on_unmapped)
     data = _object(payload, vendor)
     adapter = registry.match(data)[0] if vendor is None else registry.get(vendor)
     return adapter.normalize(data, strict=strict, on_unmapped=on_unmapped)
