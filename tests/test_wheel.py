@@ -70,7 +70,7 @@ def test_wheel_declares_exactly_the_runtime_dependencies_it_imports(wheel: Path)
         for line in lines
         if line.startswith("Requires-Dist:") and "extra ==" not in line
     }
-    assert required == {"pydantic", "attrs", "phonenumbers", "orjson"}
+    assert required == {"pydantic", "attrs", "phonenumbers", "orjson", "httpx"}
     assert {"receiver", "test"} <= {
         line.split(":", 1)[1].strip() for line in lines if line.startswith("Provides-Extra:")
     }

@@ -19,6 +19,7 @@ from .tokens import token
 from .vocabulary import AnsweredBy, CallStatus, Direction, EndedBy, EndReason
 
 if TYPE_CHECKING:
+    from .apitable import ApiTable
     from .tables import WebhookTable
 
 __all__ = ["Adapter", "OnUnmapped", "ReasonMeaning", "Shape", "StatusMeaning", "Unmapped", "Vocabulary"]
@@ -190,6 +191,8 @@ class Adapter:
     """Hot-path functions by the key tuple of the payloads they were specialised for."""
     webhook: WebhookTable | None = attrs.field(default=None, repr=False)
     """The compiled ``[webhook]`` section: event names, envelope paths, signature scheme; None without one."""
+    api: ApiTable | None = attrs.field(default=None, repr=False)
+    """The compiled ``[api]`` section, for the HTTP clients; None without one."""
 
     def locate(self, payload: Mapping[str, Any]) -> tuple[Shape, Mapping[str, Any]] | None:
         """The first shape that fits the payload, and the record object it finds."""

@@ -16,11 +16,16 @@ from .vocabulary import AnsweredBy, CallStatus, Direction, EndedBy, EndReason
 
 __all__ = [
     "AnalysisSpec",
+    "ApiSpec",
     "DefaultEventSpec",
+    "EndpointSpec",
+    "ErrorEnvelopeSpec",
     "EventEntry",
     "EventVocabularySpec",
     "FieldSpec",
     "FieldsSpec",
+    "FilterSpec",
+    "PagesSpec",
     "PathSpec",
     "ReasonEntry",
     "ReasonVocabularySpec",
@@ -257,6 +262,112 @@ class WebhookSpec(_Strict):
     note: str | None = None
 
 
+class ErrorEnvelopeSpec(_Strict):
+    """Where the vendor's error body keeps its message and code. Paths are from the body's root."""
+
+    message: list[Path] = Field(
+        min_length=1, description="First present wins; a list of messages is joined with '; '. " + _PATH_DOC
+    )
+    code: list[Path] = Field(default_factory=list, description="The vendor's error code, e.g. INSUFFICIENT_CREDITS.")
+    existing_call_id: list[Path] = Field(
+        default_factory=list, description="On 409: the id of the call already in progress, when the vendor says it."
+    )
+    note: str | None = None
+
+
+class PagesSpec(_Strict):
+    """How list endpoints page: the query parameters and where a page says whether more follow."""
+
+    page: str = Field(default="page", description="Query parameter of the page number.")
+    limit: str = Field(default="limit", description="Query parameter of the page size.")
+    first: int = Field(default=1, ge=0, description="Number of the first page.")
+    size: int = Field(default=100, ge=1, description="Page size asked for unless the caller says otherwise.")
+    max_size: int | None = Field(default=None, ge=1, description="Largest page size the vendor documents.")
+    has_more: list[Path] = Field(default_factory=list, description="A boolean: more pages follow.")
+    total_pages: list[Path] = Field(default_factory=list, description="How many pages there are.")
+    total: list[Path] = Field(
+        default_factory=list,
+        description="How many records there are. Without any of the three, a short page is the last.",
+    )
+    note: str | None = None
+
+
+class FilterSpec(_Strict):
+    """One canonical listing filter and the query parameter that carries it."""
+
+    param: str = Field(description="The vendor's query parameter.")
+    vocabulary: str | None = Field(
+        default=None,
+        description="Status filters: the status vocabulary whose raw values are sent, chosen by the reverse map "
+        "of the canonical statuses asked for.",
+    )
+    values: list[str] | None = Field(
+        default=None,
+        description="Raw values the parameter accepts (status filters); default: the vocabulary's documented values.",
+    )
+    join: str = Field(default=",", description="Separator of several values in one parameter.")
+    format: Literal["text", "iso8601", "date"] = Field(default="text", description="How times are written.")
+    docs: str | None = None
+    note: str | None = None
+
+
+class EndpointSpec(_Strict):
+    """One documented endpoint the clients call, by the name the client method uses."""
+
+    method: Literal["GET", "POST"] = "GET"
+    path: str = Field(pattern=r"^/", description="Path under the base URL; {name} is filled from an argument.")
+    params: dict[str, str] = Field(
+        default_factory=dict, description="Argument name -> query parameter, e.g. call_id = 'callId'."
+    )
+    query: dict[str, str] = Field(default_factory=dict, description="Fixed query parameters, e.g. limit = 'all'.")
+    body: dict[str, str] = Field(default_factory=dict, description="POST: argument name -> JSON body key.")
+    chunk: int | None = Field(
+        default=None, ge=1, description="Most values of a list body argument per request; longer lists are split."
+    )
+    records: list[Path] = Field(
+        min_length=1,
+        description="Where the record (or the list of records) is in a success body, first present wins; '$' is "
+        "the whole body. Anything else is not the documented shape.",
+    )
+    many: bool = Field(default=False, description="The records path holds a list.")
+    paged: bool = Field(default=False, description="Pages through [api.pages].")
+    filters: list[str] = Field(default_factory=list, description="Names of the [api.filters] this endpoint takes.")
+    ok: list[Path] = Field(
+        default_factory=list, description="A success flag in the body: present and false means the call failed."
+    )
+    fallback: str | None = Field(
+        default=None, description="Endpoint asked instead when this one answers a fallback_on status."
+    )
+    fallback_on: list[int] = Field(default_factory=lambda: [404], description="HTTP statuses that mean: ask fallback.")
+    fresh_days: int | None = Field(
+        default=None, ge=1, description="A record whose call started longer ago than this is re-read from fallback."
+    )
+    docs: str | None = None
+    note: str | None = None
+
+
+class ApiSpec(_Strict):
+    """The vendor's REST API as the clients speak it: base URL, credentials, errors, pages, filters, endpoints."""
+
+    base_url: str = Field(pattern=r"^https?://", description="The documented base URL, without a trailing slash.")
+    auth: Literal["bearer"] = Field(default="bearer", description="bearer: 'Authorization: Bearer <api key>'.")
+    credentials: dict[str, str] = Field(
+        default_factory=dict,
+        description="Further account ids sent as a query parameter on every request: argument -> parameter "
+        "(e.g. Dialgen's user_id = 'userId').",
+    )
+    errors: ErrorEnvelopeSpec
+    pages: PagesSpec | None = None
+    filters: dict[str, FilterSpec] = Field(default_factory=dict, description="Canonical filter name -> parameter.")
+    rate_limit_remaining: str | None = Field(
+        default=None, description="Response header: requests left in the window; at 0 the client waits."
+    )
+    rate_limit_reset: str | None = Field(default=None, description="Response header: seconds until the window resets.")
+    endpoints: dict[str, EndpointSpec] = Field(min_length=1)
+    docs: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+
 class TableSpec(_Strict):
     """A vendor table: ``adapters/<vendor>.toml``."""
 
@@ -274,6 +385,7 @@ class TableSpec(_Strict):
     )
     analysis: AnalysisSpec | None = None
     webhook: WebhookSpec | None = Field(default=None, description="Webhook intake, for parse_webhook.")
+    api: ApiSpec | None = Field(default=None, description="The REST API, for the HTTP clients.")
 
 
 # Kept in one place so the semantic checks and the compiler agree on what each field is.

@@ -29,6 +29,7 @@ from ._codegen import (
     generate_locate,
 )
 from .adapter import Adapter, ReasonMeaning, Shape, StatusMeaning, Vocabulary
+from .apitable import compile_api
 from .errors import TableError
 from .events import EventType
 from .spec import (
@@ -419,4 +420,5 @@ def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
         locate_source=locate_source,
         compile_dispatch=compile_dispatch,
         webhook=None if spec.webhook is None else _webhook(spec.webhook, zone, source),
+        api=None if spec.api is None else compile_api(spec.api, spec.vendor.id, statuses, source),
     )

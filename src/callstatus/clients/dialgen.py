@@ -1,0 +1,125 @@
+"""Dialgen's clients: one call (live status, else the persistent store), its metrics, a batch's calls, batches.
+
+Dialgen has no call listing; every request also carries the account's ``userId``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from ..adapter import OnUnmapped
+from ..record import CallRecord
+from .base import AsyncClientBase, ClientBase
+from .engine import Operation, fetch_list, fetch_one, fetch_raw
+from .policy import RetryPolicy
+
+__all__ = ["AsyncDialgenClient", "DialgenClient"]
+
+
+class _Dialgen:
+    """The operations both twins run."""
+
+    _engine: Any
+
+    def _metrics(self, call_id: str, agent_id: str, contact_id: str) -> Operation:
+        return fetch_one(self._engine, "metrics", {"call_id": call_id, "agent_id": agent_id, "contact_id": contact_id})
+
+    def _batch_calls(self, batch_id: str, persistent: bool) -> Operation:
+        return fetch_list(self._engine, "batch_history" if persistent else "batch_calls", {"batch_id": batch_id})
+
+    def _batches(self) -> Operation:
+        return fetch_raw(self._engine, "batches", {})
+
+
+class DialgenClient(_Dialgen, ClientBase):
+    """Blocking Dialgen client (``https://sa.dialgen.ai``; CALLSTATUS_DIALGEN_API_KEY, CALLSTATUS_DIALGEN_USER_ID)."""
+
+    vendor = "dialgen"
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        user_id: str | None = None,
+        base_url: str | None = None,
+        client: httpx.Client | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        max_requests_per_second: float | None = None,
+        strict: bool = False,
+        on_unmapped: OnUnmapped | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            client=client,
+            timeout=timeout,
+            retry=retry,
+            max_requests_per_second=max_requests_per_second,
+            strict=strict,
+            on_unmapped=on_unmapped,
+            credentials={"user_id": user_id},
+        )
+
+    def get_metrics(self, call_id: str, *, agent_id: str, contact_id: str) -> CallRecord:
+        """``GET /api/v1/call/get-metric``: the ended call with its ``metricJson`` in ``analysis``."""
+        result: CallRecord = self._run(self._metrics(call_id, agent_id, contact_id))
+        return result
+
+    def get_batch_calls(self, batch_id: str, *, persistent: bool = False) -> list[CallRecord]:
+        """Every call of a batch: live status (kept 30 days), else the persistent batch statistics."""
+        result: list[CallRecord] = self._run(self._batch_calls(batch_id, persistent))
+        return result
+
+    def list_batches(self) -> list[dict[str, Any]]:
+        """``GET /api/v1/batch/list``: the batch summaries as Dialgen sends them, newest first."""
+        result: list[dict[str, Any]] = self._run(self._batches())
+        return result
+
+
+class AsyncDialgenClient(_Dialgen, AsyncClientBase):
+    """Async twin of ``DialgenClient``."""
+
+    vendor = "dialgen"
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        user_id: str | None = None,
+        base_url: str | None = None,
+        client: httpx.AsyncClient | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        max_requests_per_second: float | None = None,
+        strict: bool = False,
+        on_unmapped: OnUnmapped | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            client=client,
+            timeout=timeout,
+            retry=retry,
+            max_requests_per_second=max_requests_per_second,
+            strict=strict,
+            on_unmapped=on_unmapped,
+            credentials={"user_id": user_id},
+        )
+
+    async def get_metrics(self, call_id: str, *, agent_id: str, contact_id: str) -> CallRecord:
+        """``GET /api/v1/call/get-metric``: the ended call with its ``metricJson`` in ``analysis``."""
+        result: CallRecord = await self._run(self._metrics(call_id, agent_id, contact_id))
+        return result
+
+    async def get_batch_calls(self, batch_id: str, *, persistent: bool = False) -> list[CallRecord]:
+        """Every call of a batch: live status (kept 30 days), else the persistent batch statistics."""
+        result: list[CallRecord] = await self._run(self._batch_calls(batch_id, persistent))
+        return result
+
+    async def list_batches(self) -> list[dict[str, Any]]:
+        """``GET /api/v1/batch/list``: the batch summaries as Dialgen sends them, newest first."""
+        result: list[dict[str, Any]] = await self._run(self._batches())
+        return result
