@@ -517,19 +517,19 @@ class DialgenServer(FakeVendorServer):
     """Dialgen: live status (``/api/v1/status/call``, calls of the last 30 days only), persistent status
     (``/api/v1/call/check-status``), ``/api/v1/call/get-metric``, live batch status (``/api/v1/status/batch``,
     30 days), batch statistics (``/api/v1/batch/check-status``) and ``/api/v1/batch/list``. Every request must
-    carry ``userId``."""
+    carry ``userId``. ``live_days``: how long the live cache keeps a call (0: it has expired for all)."""
 
     vendor = "dialgen"
     prefix = ""
-    LIVE_DAYS = 30
     STATUSES: ClassVar[tuple[tuple[str, str | None], ...]] = (
         ("COMPLETED", None), ("COMPLETED", None), ("MISSED", "NO_ANSWER"), ("MISSED", "BUSY"),
         ("FAILED", "NETWORK_ERROR"), ("FAILED", "INVALID_NUMBER"), ("ONGOING", None), ("SCHEDULED", None),
     )  # fmt: skip
 
-    def __init__(self, *, user_id: str = "test-user", batches: int = 3, **kwargs: Any) -> None:
+    def __init__(self, *, user_id: str = "test-user", batches: int = 3, live_days: int = 30, **kwargs: Any) -> None:
         self.user_id = user_id
         self.batch_count = batches
+        self.live_days = live_days
         super().__init__(**kwargs)
 
     def make_call(self, rng: random.Random, serial: int, created: datetime) -> dict[str, Any]:
@@ -561,7 +561,7 @@ class DialgenServer(FakeVendorServer):
 
     def _live(self, call: dict[str, Any]) -> bool:
         created = _parse_time(call["createdAt"])
-        return created is not None and self.now - created <= timedelta(days=self.LIVE_DAYS)
+        return created is not None and self.now - created < timedelta(days=self.live_days)
 
     def route(self, method: str, path: str, query: dict[str, str], body: Any) -> Answer:
         if query.get("userId") != self.user_id:
