@@ -197,7 +197,9 @@ class FakeVendorServer:
         server.daemon_threads = True
         server.block_on_close = False
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name=f"fake-{self.vendor}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name=f"fake-{self.vendor}", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -272,6 +274,7 @@ class FakeVendorServer:
 def _handler(server: FakeVendorServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes: no delayed-ACK stall between
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -397,13 +400,14 @@ class DialNexaServer(FakeVendorServer):
         since, until = _parse_time(query.get("from")), _parse_time(query.get("to"))
         result = []
         for call in self.history:
-            created = _parse_time(call["created_at"])
             if statuses is not None and call["status"] not in statuses:
                 continue
             if query.get("agent_id") and call["agent_id"] != query["agent_id"]:
                 continue
-            if created is not None and ((since and created < since) or (until and created > until)):
-                continue
+            if since or until:
+                created = _parse_time(call["created_at"])
+                if created is not None and ((since and created < since) or (until and created > until)):
+                    continue
             result.append(call)
         return result
 
