@@ -60,9 +60,9 @@ class _Base(Generic[H]):
         )
         self._owns_http = client is None
         self._http: H = client if client is not None else self._http_class()
-        self._timeout: Any = timeout if timeout is not None else (DEFAULT_TIMEOUT if client is None else None)
-        if self._timeout is None:
-            self._timeout = httpx.USE_CLIENT_DEFAULT
+        self._timeout: Any = timeout
+        if timeout is None:  # a caller's own client keeps its own timeouts
+            self._timeout = DEFAULT_TIMEOUT if client is None else httpx.USE_CLIENT_DEFAULT
 
     @property
     def base_url(self) -> str:
@@ -125,7 +125,7 @@ class ClientBase(_Base[httpx.Client]):
                 outcome = engine.reply(request, response.status_code, response.headers, response.content)
             except httpx.RequestError as exc:
                 outcome = exc
-            delay = engine.retry_delay(outcome, attempt)
+            delay = engine.retry_delay(request, outcome, attempt)
             if delay is None:
                 return engine.settle(request, outcome)
             time.sleep(delay)
@@ -203,7 +203,7 @@ class AsyncClientBase(_Base[httpx.AsyncClient]):
                 outcome = engine.reply(request, response.status_code, response.headers, response.content)
             except httpx.RequestError as exc:
                 outcome = exc
-            delay = engine.retry_delay(outcome, attempt)
+            delay = engine.retry_delay(request, outcome, attempt)
             if delay is None:
                 return engine.settle(request, outcome)
             await asyncio.sleep(delay)

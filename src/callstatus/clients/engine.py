@@ -20,6 +20,7 @@ import orjson
 
 from ..adapter import Adapter, OnUnmapped
 from ..apitable import ApiTable, Endpoint, read_first
+from ..errors import NormalizationError
 from ..record import CallRecord
 from ..vocabulary import CallStatus
 from .errors import (
@@ -186,28 +187,27 @@ class Engine:
             reset = max(0.0, reset - datetime.now(UTC).timestamp())
         self.limiter.pause(min(reset, self.retry.max_retry_after))
 
-    def retry_delay(self, outcome: Reply | httpx.RequestError, attempt: int) -> float | None:
+    def retry_delay(self, request: Request, outcome: Reply | httpx.RequestError, attempt: int) -> float | None:
         """Seconds to wait before asking again, or None when the outcome is final."""
         if isinstance(outcome, httpx.RequestError):
             retryable = isinstance(outcome, _RETRYABLE)
             asked = None
             what = type(outcome).__name__
-            request_of = f"{outcome.request.method} {outcome.request.url.path}" if _has_request(outcome) else ""
         else:
             status = outcome.status
             retryable = status == 429 or status >= 500 or (200 <= status < 300 and outcome.body is MALFORMED)
             asked = parse_retry_after(outcome.headers.get("retry-after")) if status == 429 or status >= 500 else None
             what = f"answered {status}" if outcome.body is not MALFORMED or status >= 300 else "sent a body not JSON"
-            request_of = f"{outcome.request.method} {outcome.request.path}"
         if not retryable or attempt >= self.retry.retries:
             return None
         if asked is not None and asked > self.retry.max_retry_after:
             return None
         delay = asked if asked is not None else self.retry.backoff_delay(attempt)
         logger.warning(
-            "callstatus: %s %s %s; retry %d of %d in %.2f s",
+            "callstatus: %s %s %s %s; retry %d of %d in %.2f s",
             self.adapter.id,
-            request_of,
+            request.method,
+            request.path,
             what,
             attempt + 1,
             self.retry.retries,
@@ -300,8 +300,6 @@ class Engine:
         return self.adapter.normalize(payload, strict=self.strict, on_unmapped=self.on_unmapped)
 
     def _not_a_call(self, payload: Any) -> NoReturn:
-        from ..errors import NormalizationError
-
         raise NormalizationError("a list item is not an object", vendor=self.adapter.id, path="$", value=payload)
 
     # -- filters ------------------------------------------------------------------------------------------
@@ -359,14 +357,6 @@ class Engine:
 def env_name(vendor: str, argument: str) -> str:
     """The environment variable a client reads a missing credential from, e.g. CALLSTATUS_DIALNEXA_API_KEY."""
     return f"CALLSTATUS_{vendor.upper()}_{argument.upper()}"
-
-
-def _has_request(exc: httpx.RequestError) -> bool:
-    try:
-        exc.request  # noqa: B018 - the property raises when no request is attached
-    except RuntimeError:
-        return False
-    return True
 
 
 def _where(endpoint: Endpoint) -> str:
