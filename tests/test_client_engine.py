@@ -205,3 +205,24 @@ def test_api_sections_are_checked(section: str, where: str) -> None:
     with pytest.raises(TableError) as caught:
         compile_table(parse_table(text, "acme.toml"), "acme.toml")
     assert caught.value.path == where
+
+
+def test_a_live_dialgen_answer_older_than_30_days_is_reread_from_the_persistent_store() -> None:
+    old = (datetime.now(UTC) - timedelta(days=40)).isoformat()
+    fresh = datetime.now(UTC).isoformat()
+    answers = {
+        "/api/v1/status/call": {"callId": "c", "status": "ONGOING", "startTime": old, "phoneNumber": "+15551230000"},
+        "/api/v1/call/check-status": {"success": True, "data": {"id": "c", "status": "COMPLETED", "createdAt": old,
+                                                                "direction": "OUTBOUND"}},
+    }  # fmt: skip
+    paths: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path)
+        return httpx.Response(200, json=answers[request.url.path])
+
+    with DialgenClient("k", user_id="u", client=mock(handler)) as client:
+        assert client.get_call("c").status is CallStatus.COMPLETED
+        answers["/api/v1/status/call"]["startTime"] = fresh
+        assert client.get_call("c").status is CallStatus.IN_PROGRESS
+    assert paths == ["/api/v1/status/call", "/api/v1/call/check-status", "/api/v1/status/call"]
