@@ -114,6 +114,8 @@ class ApiTable:
     """A vendor's compiled ``[api]`` section."""
 
     vendor: str
+    source: str
+    """The table file, for errors."""
     base_url: str
     credentials: Mapping[str, str]
     error_message: tuple[Keys, ...]
@@ -131,7 +133,7 @@ class ApiTable:
             return self.endpoints[name]
         except KeyError:
             raise TableError(
-                "the table describes no such endpoint", source=self.vendor, path=f"api.endpoints.{name}", value=name
+                "the table describes no such endpoint", source=self.source, path=f"api.endpoints.{name}", value=name
             ) from None
 
 
@@ -216,6 +218,7 @@ def compile_api(spec: ApiSpec, vendor: str, statuses: Sequence[Vocabulary[Status
     by_name = {vocabulary.name: vocabulary for vocabulary in statuses}
     return ApiTable(
         vendor=vendor,
+        source=source,
         base_url=spec.base_url.rstrip("/"),
         credentials=dict(spec.credentials),
         error_message=_paths(spec.errors.message),

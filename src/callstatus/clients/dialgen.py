@@ -12,7 +12,7 @@ import httpx
 from ..adapter import OnUnmapped
 from ..record import CallRecord
 from .base import AsyncClientBase, ClientBase
-from .engine import Operation, fetch_list, fetch_one, fetch_raw
+from .engine import Engine, Operation, fetch_list, fetch_one, fetch_raw
 from .policy import RetryPolicy
 
 __all__ = ["AsyncDialgenClient", "DialgenClient"]
@@ -21,7 +21,7 @@ __all__ = ["AsyncDialgenClient", "DialgenClient"]
 class _Dialgen:
     """The operations both twins run."""
 
-    _engine: Any
+    _engine: Engine
 
     def _metrics(self, call_id: str, agent_id: str, contact_id: str) -> Operation:
         return fetch_one(self._engine, "metrics", {"call_id": call_id, "agent_id": agent_id, "contact_id": contact_id})

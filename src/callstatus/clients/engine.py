@@ -11,7 +11,7 @@ import logging
 import os
 from collections.abc import Generator, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import quote
 
 import attrs
@@ -296,11 +296,8 @@ class Engine:
     def normalize(self, payload: Any) -> CallRecord:
         """A record from a decoded item of this vendor."""
         if not isinstance(payload, dict):
-            self._not_a_call(payload)
+            raise NormalizationError("a list item is not an object", vendor=self.adapter.id, path="$", value=payload)
         return self.adapter.normalize(payload, strict=self.strict, on_unmapped=self.on_unmapped)
-
-    def _not_a_call(self, payload: Any) -> NoReturn:
-        raise NormalizationError("a list item is not an object", vendor=self.adapter.id, path="$", value=payload)
 
     # -- filters ------------------------------------------------------------------------------------------
 
