@@ -1,4 +1,4 @@
-"""Shared test configuration: a hypothesis profile sized for CI on a 2-core machine."""
+"""Shared test configuration: hypothesis profiles; the default is derandomized and sized for a 2-core machine."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+settings.register_profile(
+    "quick", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
+# Derandomized unless asked otherwise: a run on a fresh clone is repeatable (HYPOTHESIS_PROFILE=dev explores).
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 pytest_plugins = ["callstatus.testing.fixtures"]

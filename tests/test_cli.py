@@ -79,10 +79,22 @@ def test_check_reports_unmapped_values_with_counts(tmp_path: Path) -> None:
 def test_check_passes_clean_payloads_and_strict_also_fails_payloads_without_status(tmp_path: Path) -> None:
     assert run("check", *map(str, EXAMPLES)).returncode == 0
     path = tmp_path / "calls.json"
-    path.write_text(json.dumps([{"id": "c", "agent_id": "x", "to_phone_number": "+15551234567"}]))
+    initiated = {"event_type": "call_initiated", "payload": {"call": {"id": "c", "direction": "outbound"}}}
+    path.write_text(json.dumps([initiated]))
     assert run("check", "--vendor", "dialnexa", str(path)).returncode == 0
     strict = run("check", "--strict", "--vendor", "dialnexa", str(path))
     assert strict.returncode == 1 and b"no status" in strict.stderr
+
+
+def test_check_fails_a_payload_that_fits_none_of_the_named_vendors_shapes(tmp_path: Path) -> None:
+    path = tmp_path / "live.json"
+    live = {"callId": "call_123", "status": "ONGOING", "startTime": "2025-11-15T14:30:01.123Z",
+            "phoneNumber": "+15551234567", "contactId": "contact_456", "batchId": None}  # fmt: skip
+    path.write_text(json.dumps(live))
+    assert run("check", str(path)).returncode == 0  # detected: a Dialgen live status
+    result = run("check", "--vendor", "atoms", str(path))
+    assert result.returncode == 1
+    assert "unmapped: atoms shape at $:" in result.stdout.decode()
 
 
 def test_a_broken_ndjson_line_is_reported_and_the_rest_is_still_read(tmp_path: Path) -> None:

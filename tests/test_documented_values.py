@@ -11,7 +11,10 @@ DOCUMENTED = {
     "dialgen": {
         "status": ["SCHEDULED", "ONGOING", "COMPLETED", "MISSED", "FAILED"],
         "reason": ["INVALID_NUMBER", "BUSY", "NO_ANSWER", "NETWORK_ERROR", "INSUFFICIENT_CREDITS",
-                   "USER_HANGUP", "SILENCE", "TIMEOUT"],
+                   "USER_HANGUP", "SILENCE", "TIMEOUT",
+                   # the call-status guide's descriptions of its error codes (FAILED: 'Error message available')
+                   "Phone number is invalid", "Line is busy", "Call was not answered", "Network connectivity issue",
+                   "Not enough credits to place call"],
     },
     "dialnexa": {
         "status": ["initiated", "in-progress", "completed", "failed", "busy", "no-answer", "created", "sent",
@@ -41,11 +44,16 @@ def test_every_documented_value_is_mapped(vendor: str, kind: str, raw: str) -> N
     assert any(vocabulary.meaning(raw) is not None for vocabulary in vocabularies), f"{vendor} {kind} {raw!r}"
 
 
+# The smallest payload of each vendor's documented shapes that carries a status: written by hand.
+MINIMAL = {
+    "dialgen": {"callId": "c1", "contactId": "k1"},
+    "dialnexa": {"id": "c1", "agent_id": "a1"},
+    "atoms": {"callId": "c1", "agentId": "a1"},
+}
+
+
 @pytest.mark.parametrize("vendor", sorted(DOCUMENTED))
 def test_a_documented_status_never_normalizes_to_unknown(vendor: str) -> None:
-    adapter = callstatus.get_adapter(vendor)
-    call_id = adapter.call_id_paths.split(" | ")[0]
-    status_path = adapter.statuses[0].getters[0].keys[0]
     for raw in DOCUMENTED[vendor]["status"]:
-        record = callstatus.normalize({call_id: "c1", status_path: raw}, vendor, strict=True)
+        record = callstatus.normalize({**MINIMAL[vendor], "status": raw}, vendor, strict=True)
         assert record.status != "unknown" and record.raw_status == raw

@@ -55,13 +55,34 @@ def test_status_of_the_wrong_type() -> None:
         ("to_phone_number", 15551234567, "phone number string"),
     ],
 )
-def test_bad_field_values(field: str, value: Any, message: str) -> None:
-    exc = _error({"id": "c1", "status": "completed", "agent_id": "a", field: value})
+def test_bad_field_values_are_errors_in_strict_mode(field: str, value: Any, message: str) -> None:
+    exc = _error({"id": "c1", "status": "completed", "agent_id": "a", field: value}, strict=True)
     assert exc.path == field and exc.value == value and message in str(exc)
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "canonical"),
+    [
+        ("duration_seconds", -3, "duration_seconds"),
+        ("duration_seconds", "soon", "duration_seconds"),
+        ("created_at", "yesterday", "created_at"),
+        ("created_at", 1700000000, "created_at"),
+        ("to_phone_number", 15551234567, "to_number"),
+        ("batch_id", 42, "campaign_id"),
+        ("direction", ["outbound"], "direction"),
+    ],
+)
+def test_bad_field_values_leave_the_field_empty_and_lose_nothing(field: str, value: Any, canonical: str) -> None:
+    seen: list[callstatus.Unmapped] = []
+    payload = {"id": "c1", "status": "completed", "agent_id": "a", field: value}
+    record = callstatus.normalize(payload, "dialnexa", on_unmapped=seen.append)
+    assert record.raw[field] == value
+    assert getattr(record, canonical) in (None, "unknown")
+    assert seen and {(item.vendor, item.path) for item in seen} == {("dialnexa", field)}
+
+
 def test_strict_rejects_a_missing_status_that_lenient_mode_calls_unknown() -> None:
-    payload = {"id": "c1", "agent_id": "a", "to_phone_number": "+15551234567"}
+    payload = {"event_type": "call_initiated", "payload": {"call": {"id": "c1", "direction": "outbound"}}}
     assert callstatus.normalize(payload, "dialnexa").status == "unknown"
     assert "no status" in str(_error(payload, strict=True))
 
@@ -104,7 +125,7 @@ def test_payload_is_not_mutated() -> None:
     [("duration_seconds", 10**400), ("cost", -(10**400)), ("created_at", "0001-01-01T00:00:00+01:00")],
 )
 def test_out_of_range_values_are_normalization_errors(field: str, value: Any) -> None:
-    exc = _error({"id": "c1", "status": "completed", "agent_id": "a", field: value})
+    exc = _error({"id": "c1", "status": "completed", "agent_id": "a", field: value}, strict=True)
     assert exc.path in (field, "$")  # integers past 64 bits are not JSON data at all
 
 

@@ -10,16 +10,19 @@ from hypothesis import strategies as st
 
 import callstatus
 from callstatus import CallRecord, CallStatus
-from callstatus.lifecycle import merge, merge_all
+from callstatus.lifecycle import attempt_key, merge, merge_all
 from callstatus.testing import call_records
 
-FIELDS_NEVER_LOST = [
-    "ended_by", "answered_by", "direction", "from_number", "to_number", "agent_id", "campaign_id", "contact_id",
-    "attempt", "created_at", "started_at", "ended_at", "duration_seconds", "recording_url", "cost", "analysis",
+CALL_FIELDS = ["direction", "from_number", "to_number", "agent_id", "campaign_id", "contact_id", "created_at"]
+ATTEMPT_FIELDS = [
+    "ended_by", "answered_by", "attempt", "started_at", "ended_at", "duration_seconds", "recording_url", "cost",
+    "analysis",
 ]  # fmt: skip
 
 observations = call_records().map(lambda r: r.model_copy(update={"vendor": "dialnexa", "call_id": "call_1"}))
 same_attempt = observations.map(lambda r: r.model_copy(update={"attempt": 1}))
+# Dialgen retries under the same call id (its table's [retries] same_call_id): attempts are ordered by start time.
+dialgen_observations = call_records().map(lambda r: r.model_copy(update={"vendor": "dialgen", "call_id": "call_1"}))
 
 
 @given(observations, observations)
@@ -66,11 +69,60 @@ def test_a_later_attempt_supersedes_an_earlier_one(a: CallRecord, b: CallRecord)
 
 
 @given(observations, observations)
-def test_values_are_never_lost(a: CallRecord, b: CallRecord) -> None:
+def test_values_are_never_lost_within_an_attempt_and_call_values_never(a: CallRecord, b: CallRecord) -> None:
     merged = merge(a, b)
-    for name in FIELDS_NEVER_LOST:
+    same = attempt_key(a) == attempt_key(b)
+    for name in CALL_FIELDS + (ATTEMPT_FIELDS if same else []):
         if getattr(a, name) is not None or getattr(b, name) is not None:
             assert getattr(merged, name) is not None, name
+
+
+@given(observations, observations)
+def test_a_later_attempts_own_fields_come_whole_from_it(a: CallRecord, b: CallRecord) -> None:
+    if (a.attempt or 1) > (b.attempt or 1):
+        merged = merge(a, b)
+        assert [getattr(merged, name) for name in ATTEMPT_FIELDS] == [getattr(a, name) for name in ATTEMPT_FIELDS]
+
+
+@given(dialgen_observations, dialgen_observations)
+def test_same_call_id_attempts_commute_and_are_idempotent(a: CallRecord, b: CallRecord) -> None:
+    assert merge(a, b) == merge(b, a)
+    assert merge(a, a) == a and merge(merge(a, b), b) == merge(a, b)
+
+
+@given(dialgen_observations, dialgen_observations, dialgen_observations)
+def test_same_call_id_attempts_associate(a: CallRecord, b: CallRecord, c: CallRecord) -> None:
+    assert merge(merge(a, b), c) == merge(a, merge(b, c))
+
+
+@given(dialgen_observations, dialgen_observations)
+def test_same_call_id_a_later_start_is_a_later_attempt(a: CallRecord, b: CallRecord) -> None:
+    if a.attempt == b.attempt and a.started_at is not None and b.started_at is not None and a.started_at > b.started_at:
+        merged = merge(a, b)
+        assert (merged.status, merged.started_at, merged.raw) == (a.status, a.started_at, a.raw)
+
+
+def _dialgen(status: str, start: str, **extra: object) -> CallRecord:
+    return callstatus.normalize({"callId": "call_1", "status": status, "startTime": start, "contactId": "k",
+                                 "batchId": "b1", **extra}, "dialgen")  # fmt: skip
+
+
+def test_a_vendor_retry_under_the_same_call_id_supersedes_the_missed_attempt() -> None:
+    missed = _dialgen("MISSED", "2025-11-15T14:30:00Z", duration=0, recordingUrl=None)
+    completed = _dialgen("COMPLETED", "2025-11-15T15:30:00Z", duration=120, recordingUrl="https://r/1.mp3")
+    assert missed.vendor_may_retry is True and completed.vendor_may_retry is False
+    for merged in (merge(missed, completed), merge(completed, missed)):
+        assert (merged.status, merged.duration_seconds, merged.end_reason) == ("completed", 120, "normal_clearing")
+        assert merged.started_at == completed.started_at and merged.vendor_may_retry is False
+    live = _dialgen("ONGOING", "2025-11-15T15:30:00Z")
+    assert merge(missed, live).status == "in_progress"  # the retry is under way: the MISSED attempt is history
+    assert merge(missed, live).ended_at is None and merge(missed, live).duration_seconds is None
+
+
+def test_without_the_flag_a_terminal_status_stays_absorbing() -> None:
+    busy = _dialnexa("busy", initiated_at="2025-11-15T14:30:00Z")
+    completed = _dialnexa("completed", initiated_at="2025-11-15T15:30:00Z")
+    assert merge(busy, completed).status == merge(completed, busy).status == "busy"
 
 
 @given(observations, observations)

@@ -28,7 +28,7 @@ def test_record_schema_describes_every_field_and_forbids_others() -> None:
     schema = SCHEMAS["call-record.schema.json"]()
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"vendor", "call_id", "status", "raw"}
-    assert len(schema["properties"]) == 23
+    assert len(schema["properties"]) == 24
 
 
 def test_event_schema_describes_the_event() -> None:

@@ -4,14 +4,17 @@ Per record shape it writes two functions over the same paths:
 
 - ``extract`` (the careful path): reads every field with the checking converters of ``convert`` and hands
   raw status, reason and enum values back to ``Adapter.careful``, which resolves them with full error and
-  unknown-value handling. This is the specification.
-- ``fast`` (the hot path): the same reading with inline conversions and cached lookups, resolving statuses
-  and building the record itself. On anything unusual (an unknown or unseen value, a non-E.164 number, a
-  timestamp with an offset, a wrong type, a missing status) it returns None and the careful path runs. A
-  property test checks that both give the same record wherever ``fast`` answers.
+  unknown-value handling. A value a converter refuses is left empty and listed in ``bad``. This is the
+  specification.
+- ``fast`` (the hot path): the same reading with inline conversions and cached lookups, looking the outcome
+  up in the status's precomputed matrix and building the record itself. On anything unusual (an unknown or
+  unseen value, a non-E.164 number, a timestamp with an offset, a wrong type, a missing status) it returns
+  None and the careful path runs. A property test checks that both give the same record wherever ``fast``
+  answers.
 
-Per adapter it writes ``locate``, which finds the first shape a payload fits. The sources are kept on the
-adapter for inspection.
+Per adapter it writes ``locate``, which finds the first shape a payload fits, and per payload key set a
+dispatcher. Alternatives are written as flat ``while True`` blocks, so any number of paths or vocabularies
+compiles. The sources are kept on the adapter for inspection.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import attrs
+import orjson
 
 from . import convert
 from . import record as record_module
 from .errors import NormalizationError
-from .vocabulary import CallStatus, Direction, EndReason
+from .tokens import MAX_TOKEN_CHARS
+from .vocabulary import Direction
 
 __all__ = [
     "OUTPUT",
@@ -57,6 +62,7 @@ OUTPUT = (
     "duration_seconds",
     "recording_url",
     "cost",
+    "connected",
     "direction",
     "direction_path",
     "ended_by",
@@ -95,7 +101,7 @@ class FieldPlan:
     """How to read one canonical field: its kind, its paths in order, and the options of its kind."""
 
     name: str
-    kind: str  # text, phone, time, duration, number, integer, raw
+    kind: str  # text, phone, time, duration, number, integer, connected, raw
     getters: tuple[Getter, ...]
     unit: str | None = None
     format: str | None = None
@@ -140,6 +146,41 @@ class _Writer:
         for key in getter.keys[1:]:
             self.emit(depth, f"v = v.get({key!r}) if v.__class__ is dict else _dig(v, {key!r})")
 
+    def chain(
+        self,
+        depth: int,
+        getters: Sequence[Getter],
+        test: Callable[[Getter], str],
+        found: Callable[[int, Getter], None],
+        other: str | None,
+        missing: Callable[[int], None],
+    ) -> None:
+        """The first getter whose value passes ``test`` wins (``found``); a value that fails it and is not absent
+        (null or '') runs ``other`` (e.g. ``return None``) when given, else counts as absent; with no winner,
+        ``missing``. One getter is an if/else; several are a flat ``while True`` block, whatever their number."""
+        if not getters:
+            missing(depth)
+            return
+        if len(getters) == 1:
+            self.lookup(depth, getters[0])
+            self.emit(depth, f"if {test(getters[0])}:")
+            found(depth + 1, getters[0])
+            self.emit(depth, "else:")
+            if other is not None:
+                self.emit(depth + 1, f"if v is not None and v != '': {other}")
+            missing(depth + 1)
+            return
+        self.emit(depth, "while True:")
+        for getter in getters:
+            self.lookup(depth + 1, getter)
+            self.emit(depth + 1, f"if {test(getter)}:")
+            found(depth + 2, getter)
+            self.emit(depth + 2, "break")
+            if other is not None:
+                self.emit(depth + 1, f"if v is not None and v != '': {other}")
+        missing(depth + 1)
+        self.emit(depth + 1, "break")
+
     def first_present(
         self,
         depth: int,
@@ -147,38 +188,18 @@ class _Writer:
         found: Callable[[int, Getter], None],
         missing: Callable[[int], None],
     ) -> None:
-        """Nested if/else over the getters: the first one holding a value other than null or '' wins."""
-        for index, getter in enumerate(getters):
-            d = depth + index
-            self.lookup(d, getter)
-            self.emit(d, "if v is not None and v != '':")
-            found(d + 1, getter)
-            self.emit(d, "else:")
-        missing(depth + len(getters))
-
-    def first_typed(
-        self,
-        depth: int,
-        getters: Sequence[Getter],
-        test: Callable[[Getter], str],
-        found: Callable[[int, Getter], None],
-        missing: Callable[[int], None],
-    ) -> None:
-        """Like ``first_present``, for the hot path: a value passing ``test`` wins; absent values (null, '')
-        fall through to the next path; any other value returns None, for the careful path to judge."""
-        for index, getter in enumerate(getters):
-            d = depth + index
-            self.lookup(d, getter)
-            self.emit(d, f"if {test(getter)}:")
-            found(d + 1, getter)
-            self.emit(d, "else:")
-            self.emit(d + 1, "if v is not None and v != '': return None")
-        missing(depth + len(getters))
+        """The first getter holding a value other than null or '' wins."""
+        self.chain(depth, getters, lambda getter: "v is not None and v != ''", found, None, missing)
 
     def source(self, name: str) -> tuple[Callable[..., Any], str]:
         text = "\n".join(self.lines) + "\n"
         exec(compile(text, f"<callstatus {name}>", "exec"), self.namespace)
         return self.namespace[name.split()[0]], text
+
+
+def _json_text(value: Any) -> str:
+    """A raw value of an unexpected type as the JSON text it was received as."""
+    return orjson.dumps(value).decode()
 
 
 def _namespace(vendor: str, zone: Any) -> dict[str, Any]:
@@ -196,6 +217,8 @@ def _namespace(vendor: str, zone: Any) -> dict[str, Any]:
         "_seconds": convert.seconds,
         "_number": convert.number,
         "_integer": convert.integer,
+        "_connected": convert.connected,
+        "_dumps": _json_text,
         "_new": record_module._new,
         "_CallRecord": record_module.CallRecord,
         "_set_dict": record_module._set_dict,
@@ -212,7 +235,7 @@ def _namespace(vendor: str, zone: Any) -> dict[str, Any]:
 
 def _careful_conversion(plan: FieldPlan, getter: Getter, where: str) -> str:
     path = repr(where)
-    if plan.kind in ("text", "raw"):
+    if plan.kind == "text":
         return f"v if v.__class__ is str else _text(v, V, {path})"
     if plan.kind == "phone":
         return f"_e164(v, V, {path})"
@@ -224,19 +247,33 @@ def _careful_conversion(plan: FieldPlan, getter: Getter, where: str) -> str:
         return f"_number(v, V, {path})"
     if plan.kind == "integer":
         return f"_integer(v, {plan.offset!r}, V, {path})"
+    if plan.kind == "connected":
+        return f"_connected(v, {getter.format is not None!r}, V, {path})"
     raise AssertionError(plan.kind)
 
 
 def _careful_field(w: _Writer, plan: FieldPlan) -> None:
+    """Read one field; the call id's problems raise (it is the record's structure), any other field's leave it
+    empty and are listed in ``bad`` for ``Adapter.careful`` to report. Enum fields hand their raw value over."""
     target = plan.name
 
     def found(depth: int, getter: Getter) -> None:
         where = getter.where(w.prefix)
-        w.emit(depth, f"{target} = {_careful_conversion(plan, getter, where)}")
-        if plan.kind == "phone":
-            w.emit(depth, f"if {target} is None: bad.append(({plan.name!r}, {where!r}, v))")
         if plan.kind == "raw":
+            w.emit(depth, f"{target} = v")
             w.emit(depth, f"{target}_path = {where!r}")
+            return
+        if plan.name == "call_id":
+            w.emit(depth, f"{target} = {_careful_conversion(plan, getter, where)}")
+            return
+        w.emit(depth, "try:")
+        w.emit(depth + 1, f"{target} = {_careful_conversion(plan, getter, where)}")
+        w.emit(depth, "except _NormalizationError as exc:")
+        w.emit(depth + 1, f"{target} = None")
+        w.emit(depth + 1, f"bad.append(({plan.name!r}, {where!r}, v, exc.reason))")
+        if plan.kind == "phone":
+            w.emit(depth, f"if {target} is None and v.__class__ is str:")
+            w.emit(depth + 1, f"bad.append(({plan.name!r}, {where!r}, v, 'not a phone number in international form'))")
 
     def missing(depth: int) -> None:
         w.emit(depth, f"{target} = None")
@@ -250,15 +287,28 @@ def _flat(vocabularies: Sequence[Sequence[Getter]]) -> list[tuple[int, Getter]]:
     return [(index, getter) for index, getters in enumerate(vocabularies) for getter in getters]
 
 
-def _careful_vocabularies(w: _Writer, target: str, vocabularies: Sequence[Sequence[Getter]]) -> None:
+def _careful_vocabularies(
+    w: _Writer, target: str, vocabularies: Sequence[Sequence[Getter]], *, structural: bool
+) -> None:
+    """The raw value of the first vocabulary present, its path and the vocabulary's index. A status of a wrong
+    type raises (the record's structure); a reason given as an integer is read as its digits, and any other type
+    is kept as its JSON text with index -1 (unmapped)."""
     flat = _flat(vocabularies)
 
     def found(depth: int, getter: Getter) -> None:
         index = next(i for i, g in flat if g is getter)
         where = getter.where(w.prefix)
-        w.emit(depth, f"{target} = v if v.__class__ is str else _text(v, V, {where!r})")
         w.emit(depth, f"{target}_path = {where!r}")
-        w.emit(depth, f"{target}_vocabulary = {index}")
+        if structural:
+            w.emit(depth, f"{target} = v if v.__class__ is str else _text(v, V, {where!r})")
+            w.emit(depth, f"{target}_vocabulary = {index}")
+            return
+        w.emit(depth, "if v.__class__ is str or v.__class__ is int:")
+        w.emit(depth + 1, f"{target} = v if v.__class__ is str else str(v)")
+        w.emit(depth + 1, f"{target}_vocabulary = {index}")
+        w.emit(depth, "else:")
+        w.emit(depth + 1, f"{target} = _dumps(v)")
+        w.emit(depth + 1, f"{target}_vocabulary = -1")
 
     w.first_present(
         1, [g for _, g in flat], found, lambda d: w.emit(d, f"{target} = {target}_path = {target}_vocabulary = None")
@@ -287,8 +337,8 @@ def generate_extract(plan: ReadPlan, prefix: str, zone: Any) -> tuple[Callable[.
     w.emit(1, "root_get = root.get")
     for field in plan.fields:
         _careful_field(w, field)
-    _careful_vocabularies(w, "status", plan.statuses)
-    _careful_vocabularies(w, "reason", plan.reasons)
+    _careful_vocabularies(w, "status", plan.statuses, structural=True)
+    _careful_vocabularies(w, "reason", plan.reasons, structural=False)
     _analysis(w, plan.analysis)
     w.emit(1, "return (" + ", ".join(OUTPUT) + ")")
     return w.source(f"extract {plan.vendor} {prefix or '$'}")
@@ -302,10 +352,14 @@ _NUMBER = "v.__class__ is int or v.__class__ is float"
 
 
 def _fast_test(plan: FieldPlan, getter: Getter) -> str:
+    if plan.kind == "connected":
+        return _STR if getter.format is not None else _NUMBER + " or v.__class__ is bool"
     if plan.kind in ("duration", "number"):
         return _NUMBER
-    if plan.kind in ("text", "phone", "raw") or (getter.format or plan.format or "iso8601") == "iso8601":
+    if plan.kind in ("text", "phone", "raw"):
         return _STR
+    if (getter.format or plan.format or "iso8601") == "iso8601":  # longer is no timestamp: not worth parsing
+        return f"v.__class__ is str and 0 < len(v) <= {convert.MAX_SCALAR_CHARS}"
     return "v is not None and v != ''"
 
 
@@ -328,6 +382,13 @@ def _fast_conversion(w: _Writer, depth: int, plan: FieldPlan, getter: Getter) ->
         emit(depth, "except ValueError:")
         emit(depth + 1, "return None")
         emit(depth, f"if {target}.tzinfo is not UTC: return None")
+    elif plan.kind == "connected":  # an index into the outcome triple: 0 not known, 1 not connected, 2 connected
+        if getter.format is not None:
+            emit(depth, f"{target} = 2")
+        else:
+            emit(depth, f"if v > 0: {target} = 2")
+            emit(depth, f"elif v == 0: {target} = 1")
+            emit(depth, "else: return None")
     elif plan.kind in ("duration", "number"):
         factor = convert.UNITS[getter.unit or plan.unit or "s"] if plan.kind == "duration" else 1.0
         low = "0.0 <=" if plan.kind == "duration" else "-INF <"
@@ -346,12 +407,14 @@ def _fast_conversion(w: _Writer, depth: int, plan: FieldPlan, getter: Getter) ->
 
 
 def _fast_field(w: _Writer, plan: FieldPlan, *, required: bool = False) -> None:
-    w.first_typed(
+    absent = "0" if plan.kind == "connected" else "None"
+    w.chain(
         1,
         plan.getters,
         lambda g: _fast_test(plan, g),
         lambda d, g: _fast_conversion(w, d, plan, g),
-        lambda d: w.emit(d, "return None" if required else f"{plan.name} = None"),
+        "return None",
+        lambda d: w.emit(d, "return None" if required else f"{plan.name} = {absent}"),
     )
 
 
@@ -373,7 +436,7 @@ def _fast_vocabularies(
         w.emit(depth, f"if m_{target} is None: return None")
 
     missing = "return None" if required else f"raw_{target} = m_{target} = None"
-    w.first_typed(1, [g for _, g in flat], lambda g: _STR, found, lambda d: w.emit(d, missing))
+    w.chain(1, [g for _, g in flat], lambda g: _STR, found, "return None", lambda d: w.emit(d, missing))
 
 
 def generate_fast(plan: ReadPlan, prefix: str, zone: Any) -> tuple[Callable[..., Any], str]:
@@ -397,6 +460,10 @@ class ReadPlan:
     status_caches: Sequence[Mapping[str, Any]]
     reason_caches: Sequence[Mapping[str, Any]]
     enum_caches: Mapping[str, Mapping[str, Any]]
+    max_attempts: int | None = None
+    """The vendor's documented attempts in all: it retries nothing past them."""
+    retry_requires: tuple[str, ...] = ()
+    """Record fields without which the vendor retries nothing (a batch's campaign_id)."""
 
     def only(self, present: frozenset[str]) -> ReadPlan:
         """The same body for payloads whose record is the payload itself, with exactly these keys: paths
@@ -413,6 +480,53 @@ class ReadPlan:
             analysis={key: keep(getters) for key, getters in self.analysis.items()},
         )
 
+    def _resolve(self, getters: Mapping[str, Sequence[Getter]]) -> list[str]:
+        """The outcome of ``Adapter.careful``, for values known to be mapped: one lookup in the status's matrix,
+        then only the steps this shape's fields can need."""
+        lines = []
+        if getters.get("started_at") and getters.get("ended_at"):
+            lines += [
+                "if duration_seconds is None and started_at is not None and ended_at is not None "
+                "and ended_at >= started_at:",
+                "    duration_seconds = (ended_at - started_at).total_seconds()",
+            ]
+        index = "connected" if getters.get("connected") else "0"
+        if any(self.reasons):
+            lines.append(f"o = (m_status.alone if m_reason is None else m_status.outcomes[m_reason.index])[{index}]")
+        else:
+            lines.append(f"o = m_status.alone[{index}]")
+        lines += ["status = o.status", "reason = o.reason"]
+        if getters.get("ended_by"):
+            lines += ["if ended_by is None or not o.over: ended_by = o.ended_by"]
+        else:
+            lines.append("ended_by = o.ended_by")
+        if getters.get("answered_by"):
+            lines.append("if answered_by is None: answered_by = o.answered_by")
+        else:
+            lines.append("answered_by = o.answered_by")
+        lines.append("vendor_may_retry = o.vendor_may_retry")
+        required = [name for name in self.retry_requires if getters.get(name)]
+        if len(required) < len(self.retry_requires):
+            lines.append("if vendor_may_retry: vendor_may_retry = None")  # the shape can never hold them
+        elif required or (self.max_attempts is not None and getters.get("attempt")):
+            lines.append("if vendor_may_retry:")
+            if required:
+                lines.append("    if " + " or ".join(f"{name} is None" for name in required) + ":")
+                lines.append("        vendor_may_retry = None")
+            if self.max_attempts is not None and getters.get("attempt"):
+                lines.append(
+                    f"    {'el' if required else ''}if attempt is not None and attempt >= {self.max_attempts}:"
+                )
+                lines.append("        vendor_may_retry = False")
+        if getters.get("contact_number"):
+            lines += [
+                "if contact_number is not None:",
+                "    if direction is _INBOUND:",
+                "        if from_number is None: from_number = contact_number",
+                "    elif to_number is None: to_number = contact_number",
+            ]
+        return lines
+
     def emit(self, w: _Writer) -> None:
         """Write the body at depth 1 of ``w``, reading ``rec`` and ``root``."""
         namespace = w.namespace
@@ -421,8 +535,6 @@ class ReadPlan:
         for name, cache in self.enum_caches.items():
             namespace[f"_enum_{name}"] = cache
         namespace["_INBOUND"] = Direction.INBOUND
-        namespace["_UNKNOWN_REASON"] = EndReason.UNKNOWN
-        namespace["_OVER"] = frozenset(status for status in CallStatus if status.is_over)
         getters_used = _all_getters(self)
         if any(not g.from_root and not g.known for g in getters_used):
             w.emit(1, "rec_get = rec.get")
@@ -437,11 +549,11 @@ class ReadPlan:
         _fast_vocabularies(w, "reason", self.reasons, reason_names)
         _analysis(w, self.analysis)
         getters = {plan.name: plan.getters for plan in self.fields}
-        for line in _resolve(getters, any(self.reasons)):
+        for line in self._resolve(getters):
             w.emit(1, line)
         # Copying a template dict is far cheaper than building a 23-key dict; fields this shape can never
         # fill stay as the template's None.
-        never = {name for name, found in getters.items() if not found} - {"ended_by", "answered_by"}
+        never = {name for name, found in getters.items() if not found} - {"ended_by", "answered_by", "vendor_may_retry"}
         if getters.get("contact_number"):
             never -= {"from_number", "to_number"}
         if getters.get("started_at") and getters.get("ended_at"):
@@ -469,57 +581,10 @@ _BUILD = (
 )
 
 
-def _resolve(getters: Mapping[str, Sequence[Getter]], has_reason: bool) -> list[str]:
-    """The joint (status, reason) resolution of ``Adapter.careful``, for values known to be mapped: only the
-    steps this shape's fields can need."""
-    lines = []
-    if getters.get("started_at") and getters.get("ended_at"):
-        lines += [
-            "if duration_seconds is None and started_at is not None and ended_at is not None "
-            "and ended_at >= started_at:",
-            "    duration_seconds = (ended_at - started_at).total_seconds()",
-        ]
-    lines.append("status = m_status.status")
-    if has_reason:
-        lines += [
-            "if m_reason is not None:",
-            "    reason = m_reason.reason",
-            "    if m_reason.if_connected is not None and duration_seconds:",
-            "        reason = m_reason.if_connected",
-            "    if m_status.reason_wins:",
-            "        reason = m_status.implied_reason",
-            "    else:",
-            "        if m_status.by_reason:",
-            "            status = m_status.by_reason.get(reason, status)",
-            "        if reason is _UNKNOWN_REASON:",
-            "            reason = m_status.reason_for(status)",
-            "    if status not in _OVER:",
-            "        reason = status.default_reason",
-            "    if ended_by is None: ended_by = m_reason.ended_by",
-            "    if answered_by is None: answered_by = m_reason.answered_by",
-            "else:",
-            "    reason = m_status.implied_reason",
-        ]
-    else:
-        lines.append("reason = m_status.implied_reason")
-    lines += [
-        "if ended_by is None: ended_by = m_status.ended_by",
-        "if answered_by is None: answered_by = m_status.answered_by",
-    ]
-    if getters.get("contact_number"):
-        lines += [
-            "if contact_number is not None:",
-            "    if direction is _INBOUND:",
-            "        if from_number is None: from_number = contact_number",
-            "    elif to_number is None: to_number = contact_number",
-        ]
-    return lines
-
-
 _RECORD_FIELDS = (
     "vendor", "call_id", "status", "end_reason", "ended_by", "answered_by", "raw_status", "raw_reason", "direction",
-    "from_number", "to_number", "agent_id", "campaign_id", "contact_id", "attempt", "created_at", "started_at",
-    "ended_at", "duration_seconds", "recording_url", "cost", "analysis", "raw",
+    "from_number", "to_number", "agent_id", "campaign_id", "contact_id", "attempt", "vendor_may_retry", "created_at",
+    "started_at", "ended_at", "duration_seconds", "recording_url", "cost", "analysis", "raw",
 )  # fmt: skip
 _RECORD_SOURCES = {"vendor": "V", "end_reason": "reason", "raw_status": "raw_status", "raw_reason": "raw_reason",
                    "raw": "root"}  # fmt: skip
@@ -534,6 +599,12 @@ def _condition(w: _Writer, getter: Getter, test: str) -> str:
     if len(getter.keys) == 1:
         return f"((x := {base}.get({getter.keys[0]!r})) {test})"
     return f"((x := _present({base}, {getter.keys!r})) {test})"
+
+
+def _match(w: _Writer, getter: Getter, pattern: re.Pattern[str]) -> str:
+    """A shape's pattern condition: a string no longer than a token, full-matched (bounded on hostile values)."""
+    text = _condition(w, getter, ".__class__ is str")
+    return f"{text} and len(x) <= {MAX_TOKEN_CHARS} and {w.const(pattern.fullmatch)}(x) is not None"
 
 
 def generate_locate(vendor: str, shapes: Sequence[ShapePlan]) -> tuple[Callable[..., Any], str]:
@@ -552,13 +623,33 @@ def generate_locate(vendor: str, shapes: Sequence[ShapePlan]) -> tuple[Callable[
         if shape.any:
             tests.append("(" + " or ".join(_condition(w, g, present) for g in shape.any) + ")")
         tests += [_condition(w, g, "is None or x == ''") for g in shape.none]
-        for getter, pattern in shape.match:
-            name = w.const(pattern.search)
-            tests.append(f"{_condition(w, getter, '.__class__ is str')} and {name}(x) is not None")
+        tests += [_match(w, getter, pattern) for getter, pattern in shape.match]
         w.emit(1, "if " + " and ".join(tests) + ":")
         w.emit(2, f"return {index}, r")
     w.emit(1, "return None")
     return w.source(f"locate {vendor}")
+
+
+def _shape_tests(w: _Writer, shape: ShapePlan, present: frozenset[str] | None) -> list[str] | None:
+    """The conditions of one shape on ``r`` and ``root``; None when the payload's key set already rules it out.
+    With the keys known, a condition on a root key the payload lacks is decided here, not per record."""
+    presence = "is not None and x != ''"
+    absent = (lambda getter: getter.keys[0] not in present) if present is not None and not shape.at else None
+    if present is not None and shape.at and shape.at[0] not in present:
+        return None
+    if absent and any(absent(g) for g in shape.all + tuple(g for g, _ in shape.match)):
+        return None
+    any_of = [g for g in shape.any if not (absent and absent(g))]
+    if shape.any and not any_of:
+        return None
+    none_of = [g for g in shape.none if not (absent and absent(g))]
+    tests = ["r.__class__ is dict"] if shape.at else []
+    tests += [_condition(w, g, presence) for g in shape.all]
+    if any_of:
+        tests.append("(" + " or ".join(_condition(w, g, presence) for g in any_of) + ")")
+    tests += [_condition(w, g, "is None or x == ''") for g in none_of]
+    tests += [_match(w, getter, pattern) for getter, pattern in shape.match]
+    return tests
 
 
 def generate_dispatch(
@@ -570,54 +661,43 @@ def generate_dispatch(
 ) -> tuple[Callable[[dict[str, Any]], Any], str]:
     """The hot-path entry for dict payloads: locate the shape and build the record, in one call.
 
-    Nested shapes call their own fast function (``fasts[i]``); shapes at the payload root get the plan's body
-    inlined. With ``present`` (the payload's keys), conditions on keys the payload lacks are decided when
-    compiling, not per record, and the body reads only keys the payload has. Returns a ``CallRecord``, or
-    None when no shape fits or the careful path must decide.
+    Nested shapes call their own fast function (``fasts[i]``); a run of shapes at the payload root shares one
+    inlined body, entered when any of them fits. With ``present`` (the payload's keys), conditions on keys the
+    payload lacks are decided when compiling, and the body reads only keys the payload has. Returns a
+    ``CallRecord``, or None when no shape fits (the careful path reports it) or the careful path must decide.
     """
     namespace = _namespace(plan.vendor, zone)
     namespace["_present"] = _present_path
     w = _Writer("", namespace)
     w.emit(0, "def dispatch(root):")
-    presence = "is not None and x != ''"
     inline = plan.only(present) if present is not None else plan
-    for index, shape in enumerate(shapes):
-        if not shape.at and not any(later.at for later in shapes[index + 1 :]):
-            # Every shape at the root reads the same fields, and a payload no shape fits is read as one at
-            # the root: with no nested shape left to try, this shape's conditions cannot change the result.
-            w.emit(1, "rec = root")
-            inline.emit(w)
-            break
-        # With the payload's keys known, a condition on a root key the payload lacks is decided here.
-        absent = (lambda getter: getter.keys[0] not in present) if present is not None and not shape.at else None
-        if present is not None and shape.at and shape.at[0] not in present:
-            continue
-        if absent and any(absent(g) for g in shape.all + tuple(g for g, _ in shape.match)):
-            continue
-        any_of = [g for g in shape.any if not (absent and absent(g))]
-        if shape.any and not any_of:
-            continue
-        none_of = [g for g in shape.none if not (absent and absent(g))]
-        w.emit(1, "r = root")
-        for key in shape.at:
-            w.emit(1, f"r = r.get({key!r}) if r.__class__ is dict else None")
-        tests = ["r.__class__ is dict"] if shape.at else []
-        tests += [_condition(w, g, presence) for g in shape.all]
-        if any_of:
-            tests.append("(" + " or ".join(_condition(w, g, presence) for g in any_of) + ")")
-        tests += [_condition(w, g, "is None or x == ''") for g in none_of]
-        for getter, pattern in shape.match:
-            tests.append(f"{_condition(w, getter, '.__class__ is str')} and {w.const(pattern.search)}(x) is not None")
-        w.emit(1, "if " + (" and ".join(tests) or "True") + ":")
+    index = 0
+    while index < len(shapes):
+        shape = shapes[index]
         if shape.at:
-            w.emit(2, f"return {w.const(fasts[index])}(r, root)")
-        else:
-            w.emit(2, "rec = root")
-            w.indent = 1
-            inline.emit(w)
-            w.indent = 0
-    else:
-        w.emit(1, "return None")
+            tests = _shape_tests(w, shape, present)
+            if tests is not None:
+                w.emit(1, "r = root")
+                for key in shape.at:
+                    w.emit(1, f"r = r.get({key!r}) if r.__class__ is dict else None")
+                w.emit(1, "if " + " and ".join(tests) + ":")
+                w.emit(2, f"return {w.const(fasts[index])}(r, root)")
+            index += 1
+            continue
+        run = []
+        while index < len(shapes) and not shapes[index].at:
+            run.append(_shape_tests(w, shapes[index], present))
+            index += 1
+        fitting = [tests for tests in run if tests is not None]
+        if not fitting:
+            continue
+        w.emit(1, "r = root")
+        w.emit(1, "if " + " or ".join("(" + (" and ".join(tests) or "True") + ")" for tests in fitting) + ":")
+        w.emit(2, "rec = root")
+        w.indent = 1
+        inline.emit(w)
+        w.indent = 0
+    w.emit(1, "return None")
     return w.source(f"dispatch {plan.vendor}")
 
 

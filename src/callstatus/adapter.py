@@ -8,21 +8,20 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any
 
 import attrs
 
-from ._codegen import FieldPlan, Getter
-from .errors import NormalizationError
+from ._codegen import OUTPUT, FieldPlan, Getter
+from .apitable import ApiTable
+from .errors import NormalizationError, show
+from .meanings import ReasonMeaning, Retries, StatusMeaning, Vocabulary, decide
 from .record import CallRecord, build_record
-from .tokens import token
-from .vocabulary import AnsweredBy, CallStatus, Direction, EndedBy, EndReason
+from .tokens import MAX_TOKEN_CHARS
+from .vocabulary import AnsweredBy, CallStatus, Direction, EndedBy
+from .webhooktable import WebhookTable
 
-if TYPE_CHECKING:
-    from .apitable import ApiTable
-    from .tables import WebhookTable
-
-__all__ = ["Adapter", "OnUnmapped", "ReasonMeaning", "Shape", "StatusMeaning", "Unmapped", "Vocabulary"]
+__all__ = ["Adapter", "OnUnmapped", "Shape", "Unmapped"]
 
 logger = logging.getLogger("callstatus")
 
@@ -33,10 +32,12 @@ class Unmapped:
 
     vendor: str
     field: str
-    """The canonical field it was meant for: status, end_reason, direction, to_number, ..."""
+    """The canonical field it was meant for: status, end_reason, direction, to_number, ..., or 'shape' for a
+    payload that fits none of the vendor's record shapes."""
     path: str
     """Where it was in the payload."""
     value: str
+    """The raw value; a value that is not a string, as a short repr."""
     problem: str
     """What was wrong with it, e.g. 'unknown status'."""
 
@@ -44,77 +45,13 @@ class Unmapped:
 OnUnmapped = Callable[[Unmapped], None]
 """Called once for every value an adapter could not map (non-strict mode)."""
 
-_CACHE_LIMIT = 4096
 _DISPATCH_LIMIT = 256
+_DISPATCH_KEY_CHARS = 4096
+"""A payload whose keys are longer than this in all gets the generic hot path: its keys are not cached."""
 _WARNED_LIMIT = 10_000
-_warned: set[tuple[str, str, str]] = set()
-
-T = TypeVar("T")
-
-
-@attrs.frozen
-class StatusMeaning:
-    """What a raw status means, with its joint rules keyed by canonical reason."""
-
-    status: CallStatus
-    reason: EndReason | None = None
-    reason_wins: bool = False
-    ended_by: EndedBy | None = None
-    answered_by: AnsweredBy | None = None
-    by_reason: Mapping[EndReason, CallStatus] = attrs.field(factory=dict)
-    deprecated: bool = False
-    implied_reason: EndReason | None = attrs.field(init=False)
-    """The end reason when the payload gives none: the entry's own, else the status's default."""
-
-    @implied_reason.default
-    def _implied_reason(self) -> EndReason | None:
-        if not self.status.is_over:
-            return None
-        return self.reason if self.reason is not None else self.status.default_reason
-
-    def reason_for(self, status: CallStatus) -> EndReason | None:
-        """What this raw status says about why a call that ended up in ``status`` ended (None: not over)."""
-        if not status.is_over:
-            return None
-        implied = self.reason if self.reason is not None else status.default_reason
-        return implied if implied is not None else EndReason.UNKNOWN
-
-
-@attrs.frozen
-class ReasonMeaning:
-    """What a raw reason or error code means."""
-
-    reason: EndReason
-    if_connected: EndReason | None = None
-    ended_by: EndedBy | None = None
-    answered_by: AnsweredBy | None = None
-    deprecated: bool = False
-
-
-@attrs.frozen
-class Vocabulary(Generic[T]):
-    """A compiled vocabulary: pre-normalised token -> meaning, with a cache keyed by the raw spelling."""
-
-    name: str
-    getters: tuple[Getter, ...]
-    values: tuple[str, ...]
-    by_token: Mapping[str, T]
-    cache: dict[str, T | None] = attrs.field(factory=dict, eq=False, repr=False)
-    """Raw spelling -> meaning, for spellings seen; the hot path reads it directly."""
-
-    def __attrs_post_init__(self) -> None:
-        for raw in self.values:
-            self.meaning(raw)
-
-    def meaning(self, raw: str) -> T | None:
-        """The meaning of a raw value in any spelling, or None when the vocabulary does not know it."""
-        try:
-            return self.cache[raw]
-        except KeyError:
-            found = self.by_token.get(token(raw))
-            if len(self.cache) < _CACHE_LIMIT:
-                self.cache[raw] = found
-            return found
+_warned: set[tuple[str, str, int]] = set()
+"""(vendor, path, hash of the value) warned about: bounded in count, holding no value."""
+_CONNECTED = OUTPUT.index("connected")
 
 
 @attrs.frozen
@@ -148,7 +85,7 @@ class Shape:
                 return None
         for getter, pattern in self.match:
             value = _present(record, root, getter)
-            if not isinstance(value, str) or pattern.search(value) is None:
+            if not isinstance(value, str) or len(value) > MAX_TOKEN_CHARS or pattern.fullmatch(value) is None:
                 return None
         return record
 
@@ -189,6 +126,8 @@ class Adapter:
         factory=dict, repr=False, eq=False
     )
     """Hot-path functions by the key tuple of the payloads they were specialised for."""
+    retries: Retries | None = attrs.field(default=None, repr=False)
+    """The vendor's own retries, from the ``[retries]`` section; None without one."""
     webhook: WebhookTable | None = attrs.field(default=None, repr=False)
     """The compiled ``[webhook]`` section: event names, envelope paths, signature scheme; None without one."""
     api: ApiTable | None = attrs.field(default=None, repr=False)
@@ -226,13 +165,22 @@ class Adapter:
         """The record by the careful path alone: for payloads the hot path has already handed back."""
         found = self.locate(payload)
         if found is None:
-            found = self._fallback(payload)
+            shape = self._fallback(payload)
+            return self.careful(shape, payload, payload, strict=strict, on_unmapped=on_unmapped, fits=False)
         shape, record = found
         return self.careful(shape, record, payload, strict=strict, on_unmapped=on_unmapped)
 
+    def connected(self, payload: Mapping[str, Any]) -> bool | None:
+        """Whether the call in a decoded payload connected, by the vendor's own talk or answer time (the
+        ``connected`` paths of its table): None when the vendor does not say, or says it unreadably."""
+        found = self.locate(payload)
+        shape, record = found if found is not None else (self._fallback(payload), payload)
+        return shape.extract(record, payload, [])[_CONNECTED]  # type: ignore[no-any-return]
+
     def _dispatcher(self, keys: tuple[str, ...]) -> Callable[[dict[str, Any]], CallRecord | None]:
-        """Compile the hot path for payloads with these keys; past a limit, one generic hot path serves all."""
-        if len(self.dispatchers) >= _DISPATCH_LIMIT:
+        """Compile the hot path for payloads with these keys; past a limit, or for keys too long to keep, one
+        generic hot path serves all."""
+        if len(self.dispatchers) >= _DISPATCH_LIMIT or sum(map(len, keys)) > _DISPATCH_KEY_CHARS:
             dispatch = self.dispatchers.get(None)
             if dispatch is None:
                 dispatch = self.dispatchers[None] = self.compile_dispatch(None)
@@ -240,14 +188,17 @@ class Adapter:
         dispatch = self.dispatchers[keys] = self.compile_dispatch(frozenset(keys))
         return dispatch
 
-    def _fallback(self, payload: Mapping[str, Any]) -> tuple[Shape, Mapping[str, Any]]:
-        for shape in self.shapes:
-            if not shape.at:
-                return shape, payload
+    def _fallback(self, payload: Mapping[str, Any]) -> Shape:
+        """The shape a payload that fits none is read as: the table's record at the root, if it has one."""
+        root = next((shape for shape in self.shapes if not shape.at), None)
+        if root is None:
+            problem, keys = self._unfit(payload)
+            raise NormalizationError(problem, vendor=self.id, path="$", value=keys)
+        return root
+
+    def _unfit(self, payload: Mapping[str, Any]) -> tuple[str, str]:
         names = ", ".join(shape.name for shape in self.shapes)
-        raise NormalizationError(
-            f"payload matches none of the shapes ({names})", vendor=self.id, path="$", value=payload
-        )
+        return f"payload fits none of the shapes ({names})", ", ".join(sorted(str(key)[:40] for key in payload)[:20])
 
     def careful(
         self,
@@ -257,9 +208,12 @@ class Adapter:
         *,
         strict: bool = False,
         on_unmapped: OnUnmapped | None = None,
+        fits: bool = True,
     ) -> CallRecord:
-        """The record by the careful path, which checks everything and decides every unusual case."""
-        bad: list[tuple[str, str, Any]] = []
+        """The record by the careful path, which checks everything and decides every unusual case. ``fits``
+        False: the payload fits none of the shapes and is read as ``shape`` anyway, which is reported (strict:
+        refused) after everything else."""
+        bad: list[tuple[str, str, Any, str]] = []
         (
             call_id,
             from_number,
@@ -275,6 +229,7 @@ class Adapter:
             duration,
             recording_url,
             cost,
+            connected,
             direction_raw,
             direction_path,
             ended_by_raw,
@@ -291,11 +246,10 @@ class Adapter:
         ) = shape.extract(record, payload, bad)
         if call_id is None:
             raise NormalizationError("no call id", vendor=self.id, path=self.call_id_paths, value=None)
-        for field, path, value in bad:
-            self._unmapped(field, path, value, strict, on_unmapped, "not a phone number in international form")
+        for field, path, value, problem in bad:
+            self._unmapped(field, path, value, strict, on_unmapped, problem)
 
-        status = CallStatus.UNKNOWN
-        status_meaning = None
+        status_meaning: StatusMeaning | None = None
         if raw_status is not None:
             status_meaning = self.statuses[status_vocabulary].meaning(raw_status)
             if status_meaning is None:
@@ -306,39 +260,37 @@ class Adapter:
         if duration is None and started_at is not None and ended_at is not None and ended_at >= started_at:
             duration = (ended_at - started_at).total_seconds()
 
-        reason: EndReason | None = None
-        reason_meaning = None
+        reason_meaning: ReasonMeaning | None = None
         if raw_reason is not None:
-            reason_meaning = self.reasons[reason_vocabulary].meaning(raw_reason)
+            if reason_vocabulary >= 0:
+                reason_meaning = self.reasons[reason_vocabulary].meaning(raw_reason)
+                problem = "unknown reason"
+            else:
+                problem = "expected a string"
             if reason_meaning is None:
-                self._unmapped("end_reason", reason_path, raw_reason, strict, on_unmapped, "unknown reason")
-                reason = EndReason.UNKNOWN
-            else:
-                reason = reason_meaning.reason
-                if reason_meaning.if_connected is not None and duration:
-                    reason = reason_meaning.if_connected
+                self._unmapped("end_reason", reason_path, raw_reason, strict, on_unmapped, problem)
 
+        status, reason, ended_by, answered_by, vendor_may_retry = CallStatus.UNKNOWN, None, None, None, None
         if status_meaning is not None:
-            status = status_meaning.status
-            if reason is None or status_meaning.reason_wins:
-                reason = status_meaning.implied_reason
-            else:
-                if status_meaning.by_reason:
-                    status = status_meaning.by_reason.get(reason, status)
-                if reason is EndReason.UNKNOWN and reason_meaning is not None:
-                    # A reason the table maps to unknown (ambiguous, or the vendor's own 'unknown') gives way
-                    # to what the status says; an unmapped raw reason stays unknown, visibly.
-                    reason = status_meaning.reason_for(status)
-        if reason is None or not status.is_over:  # a call that is not over has no end reason (raw kept)
-            reason = status.default_reason
-
-        ended_by = self._enum("ended_by", ended_by_raw, ended_by_path, strict, on_unmapped)
-        if ended_by is None:
-            ended_by = _first_attr("ended_by", reason_meaning, status_meaning)
-        answered_by = self._enum("answered_by", answered_by_raw, answered_by_path, strict, on_unmapped)
-        if answered_by is None:
-            answered_by = _first_attr("answered_by", reason_meaning, status_meaning)
+            outcome = decide(status_meaning, reason_meaning, connected, unmapped=raw_reason is not None)
+            status, reason = outcome.status, outcome.reason
+            ended_by, answered_by, vendor_may_retry = outcome.ended_by, outcome.answered_by, outcome.vendor_may_retry
+        explicit = self._enum("ended_by", ended_by_raw, ended_by_path, strict, on_unmapped)
+        if explicit is not None:
+            ended_by = explicit if status.is_over else None
+        explicit = self._enum("answered_by", answered_by_raw, answered_by_path, strict, on_unmapped)
+        if explicit is not None:
+            answered_by = explicit
+        if vendor_may_retry and self.retries is not None:
+            fields = {"campaign_id": campaign_id, "agent_id": agent_id, "contact_id": contact_id}
+            if any(fields[name] is None for name in self.retries.requires):
+                vendor_may_retry = None
+            elif self.retries.max_attempts is not None and attempt is not None and attempt >= self.retries.max_attempts:
+                vendor_may_retry = False
         direction = self._enum("direction", direction_raw, direction_path, strict, on_unmapped)
+        if not fits:  # the least specific problem, reported after the values that may explain it
+            problem, keys = self._unfit(payload)
+            self._unmapped("shape", "$", keys, strict, on_unmapped, problem)
         if contact_number is not None:
             if direction is Direction.INBOUND:
                 from_number = from_number or contact_number
@@ -362,6 +314,7 @@ class Adapter:
                 "campaign_id": campaign_id,
                 "contact_id": contact_id,
                 "attempt": attempt,
+                "vendor_may_retry": vendor_may_retry,
                 "created_at": created_at,
                 "started_at": started_at,
                 "ended_at": ended_at,
@@ -373,10 +326,13 @@ class Adapter:
             }
         )
 
-    def _enum(self, field: str, raw: str | None, path: str | None, strict: bool, on_unmapped: OnUnmapped | None) -> Any:
+    def _enum(self, field: str, raw: Any, path: str | None, strict: bool, on_unmapped: OnUnmapped | None) -> Any:
         if raw is None:
             return None
         vocabulary = self.enums.get(field)
+        if not isinstance(raw, str):
+            self._unmapped(field, path or field, raw, strict, on_unmapped, "expected a string")
+            return _ENUM_UNKNOWN[field]
         value = vocabulary.meaning(raw) if vocabulary is not None else None
         if value is None:
             self._unmapped(field, path or field, raw, strict, on_unmapped, f"unknown {field.replace('_', ' ')} value")
@@ -389,15 +345,18 @@ class Adapter:
     def _unmapped(
         self, field: str, path: str, raw: Any, strict: bool, on_unmapped: OnUnmapped | None, what: str
     ) -> None:
+        """Report a value the table cannot map: raise in strict mode; otherwise tell ``on_unmapped`` and warn once
+        per distinct value (remembered by hash: no value is kept, however large)."""
         if strict:
             raise NormalizationError(what, vendor=self.id, path=path, value=raw)
+        text = raw if isinstance(raw, str) else show(raw)
         if on_unmapped is not None:
-            on_unmapped(Unmapped(vendor=self.id, field=field, path=path, value=str(raw), problem=what))
+            on_unmapped(Unmapped(vendor=self.id, field=field, path=path, value=text, problem=what))
         phone = field.endswith("_number")
-        key = (self.id, path, "" if phone else str(raw))
+        key = (self.id, path, 0 if phone else hash(text))
         if key not in _warned and len(_warned) < _WARNED_LIMIT:
             _warned.add(key)
-            shown = "(number not logged)" if phone else repr(raw)
+            shown = "(number not logged)" if phone else show(raw)
             logger.warning("callstatus: %s: %s %s at %s; raw value kept", self.id, what, shown, path)
 
 
@@ -406,12 +365,3 @@ _ENUM_UNKNOWN: dict[str, Any] = {
     "ended_by": EndedBy.UNKNOWN,
     "answered_by": AnsweredBy.UNKNOWN,
 }
-
-
-def _first_attr(name: str, *meanings: Any) -> Any:
-    for meaning in meanings:
-        if meaning is not None:
-            value = getattr(meaning, name)
-            if value is not None:
-                return value
-    return None

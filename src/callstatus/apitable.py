@@ -6,16 +6,14 @@ Built by ``callstatus.tables``; the clients in ``callstatus.clients`` read it an
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from .errors import TableError
+from .meanings import StatusMeaning, Vocabulary
+from .spec import ApiSpec, EndpointSpec, FilterSpec, PagesSpec
 from .vocabulary import CallStatus
-
-if TYPE_CHECKING:
-    from .adapter import StatusMeaning, Vocabulary
-    from .spec import ApiSpec, EndpointSpec, FilterSpec, PagesSpec
 
 __all__ = ["ApiTable", "Endpoint", "Filter", "Pages", "compile_api", "read_first"]
 
@@ -77,7 +75,8 @@ class Filter:
     join: str
     format: str
     reverse: Mapping[CallStatus, tuple[str, ...]] | None = None
-    """Canonical status -> the raw values that can mean it (by their own status or a joint rule with a reason)."""
+    """Canonical status -> the raw values that can resolve to it, by themselves or with any reason of the table
+    under the outcome laws."""
 
     def raw_statuses(self, wanted: Sequence[CallStatus]) -> tuple[str, ...]:
         """The raw values to ask the vendor for so that every call in one of ``wanted`` comes back."""
@@ -170,10 +169,22 @@ def _filter(name: str, spec: FilterSpec, statuses: Mapping[str, Vocabulary[Statu
     reverse: dict[CallStatus, list[str]] = {}
     for raw, meaning in meanings:  # values that mean the status by themselves come first
         reverse.setdefault(meaning.status, []).append(raw)
-    for raw, meaning in meanings:  # then those that reach it through a joint rule with a reason
-        for status in meaning.by_reason.values():
+    for raw, meaning in meanings:  # then those that reach it with a reason, under the outcome laws
+        for status in sorted(meaning.reachable, key=lambda status: (status.rank, status.value)):
             if raw not in reverse.setdefault(status, []):
                 reverse[status].append(raw)
+    # A status that a documented value the parameter does not accept can also reach cannot be asked for on the
+    # server without losing those calls: it is filtered on this side alone.
+    accepted = {id(meaning) for _raw, meaning in meanings}
+    for raw in spec.unlisted:
+        if vocabulary.meaning(raw) is None:
+            raise TableError("not a value of the vocabulary", source=source, path=f"{where}.unlisted", value=raw)
+    unlisted = {id(vocabulary.meaning(raw)) for raw in spec.unlisted}
+    for raw in vocabulary.values:
+        meaning = vocabulary.meaning(raw)
+        if meaning is not None and id(meaning) not in accepted and id(meaning) not in unlisted:
+            for status in meaning.reachable:
+                reverse.pop(status, None)
     return Filter(
         name=name,
         param=spec.param,

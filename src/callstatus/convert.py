@@ -16,9 +16,22 @@ import phonenumbers
 
 from .errors import NormalizationError
 
-__all__ = ["E164_SYNTAX", "UNITS", "e164", "integer", "number", "seconds", "text", "timestamp"]
+__all__ = [
+    "E164_SYNTAX",
+    "MAX_SCALAR_CHARS",
+    "UNITS",
+    "connected",
+    "e164",
+    "integer",
+    "number",
+    "seconds",
+    "text",
+    "timestamp",
+]
 
 UNITS = {"s": 1.0, "ms": 0.001, "min": 60.0}
+MAX_SCALAR_CHARS = 64
+"""Longer strings are not a number, a timestamp or a phone number: refused before any parser sees them."""
 E164_SYNTAX = re.compile(r"\+[1-9][0-9]{1,14}", re.ASCII).fullmatch
 """Matches a syntactically valid E.164 number: the fast path that skips ``phonenumbers``."""
 _EPOCH_MS_ABOVE = 1e11  # seconds since 1970 only pass this in the year 5138: larger numbers are milliseconds
@@ -33,7 +46,11 @@ def text(value: Any, vendor: str, path: str) -> str:
 
 def number(value: Any, vendor: str, path: str) -> float:
     """A finite number, given as a JSON number or a numeric string."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float | str)
+        or (isinstance(value, str) and len(value) > MAX_SCALAR_CHARS)
+    ):
         raise NormalizationError("expected a number", vendor=vendor, path=path, value=value)
     try:
         result = float(value)
@@ -76,6 +93,8 @@ def timestamp(value: Any, fmt: str, zone: tzinfo, vendor: str, path: str) -> dat
     """
     if fmt == "auto":
         fmt = "iso8601" if isinstance(value, str) else "epoch"
+    if isinstance(value, str) and len(value) > MAX_SCALAR_CHARS:
+        raise NormalizationError(f"not a valid {fmt} timestamp", vendor=vendor, path=path, value=value)
     try:
         if fmt == "iso8601":
             if not isinstance(value, str):
@@ -124,4 +143,21 @@ def e164(value: Any, vendor: str, path: str) -> str | None:
         raise NormalizationError("expected a phone number string", vendor=vendor, path=path, value=value)
     if E164_SYNTAX(value) is not None:
         return str(value)
+    if len(value) > MAX_SCALAR_CHARS:
+        return None
     return _parse_phone(str(value))
+
+
+def connected(value: Any, answer_time: bool, vendor: str, path: str) -> bool:
+    """Whether a call connected, from the vendor's own talk time (above zero: yes; zero: no) or answer time
+    (present: yes). A duration derived from dial-start timestamps is never evidence."""
+    if answer_time:
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return True
+        raise NormalizationError("expected an answer time", vendor=vendor, path=path, value=value)
+    if isinstance(value, bool):
+        return value
+    talk = number(value, vendor, path)
+    if talk < 0:
+        raise NormalizationError("a talk time cannot be negative", vendor=vendor, path=path, value=value)
+    return talk > 0

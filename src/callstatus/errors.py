@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
-__all__ = ["NormalizationError", "TableError", "UnknownVendorError"]
+__all__ = ["NormalizationError", "TableError", "UnknownVendorError", "show"]
 
 _MAX_VALUE_CHARS = 120
+_repr = reprlib.Repr()
+_repr.maxlevel, _repr.maxstring, _repr.maxother = 3, _MAX_VALUE_CHARS, 40
+_repr.maxdict = _repr.maxlist = _repr.maxtuple = _repr.maxset = 6
 
 
-def _show(value: Any) -> str:
-    text = repr(value)
+def show(value: Any) -> str:
+    """A short repr of a value, in time bounded whatever its size: a hostile 10 MB value is an input too."""
+    text = _repr.repr(value)
     return text if len(text) <= _MAX_VALUE_CHARS else text[: _MAX_VALUE_CHARS - 3] + "..."
 
 
@@ -25,7 +30,7 @@ class NormalizationError(ValueError):
         parts = [f"vendor {vendor}" if vendor else "vendor unknown"]
         if path:
             parts.append(f"field {path}")
-        parts.append(f"value {_show(value)}")
+        parts.append(f"value {show(value)}")
         super().__init__(f"{message} ({', '.join(parts)})")
 
 
@@ -41,4 +46,4 @@ class TableError(ValueError):
         self.path = path
         self.value = value
         where = f"{source}: {path}" if path else source
-        super().__init__(f"{where}: {message} (value {_show(value)})")
+        super().__init__(f"{where}: {message} (value {show(value)})")

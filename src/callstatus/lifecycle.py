@@ -1,15 +1,22 @@
 """merge: one current truth from two observations of the same call, whatever order they arrived in.
 
 Vendors deliver webhooks late, twice and out of order, and polling races them. ``merge`` is built as a
-product of joins, one per field, so it is commutative, associative and idempotent by construction (the
-property tests check the laws):
+product of joins, so it is commutative, associative and idempotent by construction (the property tests check
+the laws):
 
-- The *decisive observation* (status, end_reason, raw_status, raw_reason, raw) is taken whole from the
-  observation with the greatest key: later attempt first, then status precedence (below), then an
-  observation that carries a raw reason, then a deterministic order of the content.
-- Every other field is joined on its own: a value beats no value; ``created_at`` and ``started_at`` keep the
-  earliest, ``ended_at``, ``duration_seconds`` and ``cost`` the largest; ``unknown`` enum values lose to known
-  ones; other conflicts pick the greatest value, so the result never depends on arrival order.
+- Observations belong to attempts. The *attempt key* orders them: ``attempt`` (1 when not given), then, for a
+  vendor whose table says it retries under the same call id, the attempt's start time (an observation without
+  one is placed by its status: a call not over before every attempt, one that is over after).
+- The *decisive observation* (status, end_reason, raw_status, raw_reason, raw, vendor_may_retry) is taken whole
+  from the greatest key: attempt key, then status precedence (below), then an observation that carries a raw
+  reason, then a deterministic order of the content. Within an attempt a terminal status is absorbing.
+- An attempt's own fields (started_at, ended_at, duration_seconds, ended_by, answered_by, recording_url, cost,
+  analysis, attempt) come from the decisive attempt's observations, joined among themselves, so a later
+  attempt never shows an earlier attempt's end; the call's fields (numbers, ids, direction, created_at) are
+  joined over every observation.
+- A join: a value beats no value; ``created_at`` and ``started_at`` keep the earliest, ``ended_at``,
+  ``duration_seconds`` and ``cost`` the largest; ``unknown`` enum values lose to known ones; other conflicts
+  pick the greatest value, so the result never depends on arrival order.
 """
 
 from __future__ import annotations
@@ -22,9 +29,10 @@ from typing import Any, TypeVar
 import orjson
 
 from .record import CallRecord, build_record
+from .registry import Registry, default_registry
 from .vocabulary import CallStatus
 
-__all__ = ["STATUS_PRECEDENCE", "merge", "merge_all"]
+__all__ = ["STATUS_PRECEDENCE", "attempt_key", "merge", "merge_all"]
 
 _TERMINAL_SPECIFICITY = (
     CallStatus.COMPLETED,
@@ -40,7 +48,8 @@ STATUS_PRECEDENCE: dict[CallStatus, int] = {
 """Within one attempt, the status that wins a merge: lifecycle order, then terminal over non-terminal, then
 the more specific terminal over the generic one (Vonage sends ``completed`` after ``busy``: it stays busy)."""
 
-_DECISIVE = ("status", "end_reason", "raw_status", "raw_reason", "raw")
+_DECISIVE = ("status", "end_reason", "raw_status", "raw_reason", "raw", "vendor_may_retry")
+_INFINITY = float("inf")
 
 T = TypeVar("T")
 
@@ -49,9 +58,23 @@ def _canonical(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
 
 
-def _decisive_key(record: CallRecord) -> tuple[Any, ...]:
+def attempt_key(record: CallRecord, registry: Registry | None = None) -> tuple[int, float]:
+    """Which attempt of its call an observation belongs to, in order: ``attempt``, then the start time for a vendor
+    whose table says it retries under the same call id (``[retries] same_call_id``)."""
+    start = 0.0
+    registry = registry or default_registry()
+    retries = registry.get(record.vendor).retries if record.vendor in registry else None
+    if retries is not None and retries.same_call_id:
+        if record.started_at is not None:
+            start = record.started_at.timestamp()
+        else:
+            start = _INFINITY if record.status.is_over else -_INFINITY
+    return (record.attempt or 1, start)
+
+
+def _decisive_key(record: CallRecord, attempt: tuple[int, float]) -> tuple[Any, ...]:
     return (
-        record.attempt or 1,
+        attempt,
         STATUS_PRECEDENCE[record.status],
         record.raw_reason is not None,
         _canonical([getattr(record, name) for name in _DECISIVE]),
@@ -97,9 +120,7 @@ _largest: Callable[[float | None, float | None], float | None] = _either(max)
 _any_value = _either(_greatest)
 _enum = _either(_known)
 
-_JOINS: dict[str, Callable[[Any, Any], Any]] = {
-    "ended_by": _enum,
-    "answered_by": _enum,
+_CALL_JOINS: dict[str, Callable[[Any, Any], Any]] = {
     "direction": _enum,
     "from_number": _any_value,
     "to_number": _any_value,
@@ -107,6 +128,11 @@ _JOINS: dict[str, Callable[[Any, Any], Any]] = {
     "campaign_id": _any_value,
     "contact_id": _any_value,
     "created_at": _earliest,
+}
+_ATTEMPT_JOINS: dict[str, Callable[[Any, Any], Any]] = {
+    "attempt": _largest,
+    "ended_by": _enum,
+    "answered_by": _enum,
     "started_at": _earliest,
     "ended_at": _latest,
     "duration_seconds": _largest,
@@ -116,12 +142,14 @@ _JOINS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def merge(a: CallRecord, b: CallRecord) -> CallRecord:
+def merge(a: CallRecord, b: CallRecord, *, registry: Registry | None = None) -> CallRecord:
     """The current truth about a call from two observations of it; ``ValueError`` for two different calls.
 
     Commutative, associative and idempotent: fold any number of observations in any order, with any
     duplicates, and the result is the same. Within one attempt a terminal status is never replaced by a
-    non-terminal one, ``unknown`` never replaces a known status, and a value is never replaced by no value.
+    non-terminal one, ``unknown`` never replaces a known status, and a value is never replaced by no value; a
+    later attempt supersedes an earlier one whole. ``registry`` says which vendors retry under the same call id
+    (default: the default registry).
     """
     if (a.vendor, a.call_id) != (b.vendor, b.call_id):
         raise ValueError(
@@ -129,21 +157,25 @@ def merge(a: CallRecord, b: CallRecord) -> CallRecord:
         )
     if a == b:
         return a
-    decisive = a if _decisive_key(a) >= _decisive_key(b) else b
+    attempt_a, attempt_b = attempt_key(a, registry), attempt_key(b, registry)
+    decisive = a if _decisive_key(a, attempt_a) >= _decisive_key(b, attempt_b) else b
     values: dict[str, Any] = {}
     for name in CallRecord.model_fields:
-        if name in _JOINS:
-            values[name] = _JOINS[name](getattr(a, name), getattr(b, name))
-        elif name == "attempt":
-            values[name] = _largest(a.attempt, b.attempt)
+        if name in _CALL_JOINS:
+            values[name] = _CALL_JOINS[name](getattr(a, name), getattr(b, name))
+        elif name in _ATTEMPT_JOINS:
+            if attempt_a == attempt_b:
+                values[name] = _ATTEMPT_JOINS[name](getattr(a, name), getattr(b, name))
+            else:
+                values[name] = getattr(decisive, name)
         else:
             values[name] = getattr(decisive, name)
     return build_record(values)
 
 
-def merge_all(records: Iterable[CallRecord]) -> CallRecord:
+def merge_all(records: Iterable[CallRecord], *, registry: Registry | None = None) -> CallRecord:
     """All observations of one call merged into one; ``ValueError`` when there are none or they differ in call."""
     items = list(records)
     if not items:
         raise ValueError("nothing to merge")
-    return reduce(merge, items)
+    return reduce(lambda a, b: merge(a, b, registry=registry), items)

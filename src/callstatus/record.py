@@ -42,6 +42,12 @@ class CallRecord(BaseModel):
     campaign_id: str | None = Field(default=None, description="Batch or campaign the call belongs to.")
     contact_id: str | None = Field(default=None, description="The vendor's id of the contact called.")
     attempt: int | None = Field(default=None, ge=1, description="1 for the first attempt, 2 for the first retry, ...")
+    vendor_may_retry: bool | None = Field(
+        default=None,
+        description="Whether the vendor retries this outcome by itself: true where its docs say it does (do not "
+        "dial again), false where they say the outcome is final, null where they say nothing or the call is not "
+        "over.",
+    )
     created_at: UtcDatetime | None = Field(default=None, description="When the vendor created the call (UTC).")
     started_at: UtcDatetime | None = Field(default=None, description="When the call started (UTC).")
     ended_at: UtcDatetime | None = Field(default=None, description="When the call ended (UTC).")

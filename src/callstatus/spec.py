@@ -28,7 +28,9 @@ __all__ = [
     "PagesSpec",
     "PathSpec",
     "ReasonEntry",
+    "ReasonPatternSpec",
     "ReasonVocabularySpec",
+    "RetriesSpec",
     "ShapeSpec",
     "SignatureSpec",
     "StatusEntry",
@@ -69,7 +71,9 @@ class ShapeSpec(_Strict):
     any: list[Path] = Field(default_factory=list, description="Paths of which at least one must hold a value.")
     none: list[Path] = Field(default_factory=list, description="Paths that must not hold a value.")
     match: dict[Path, str] = Field(
-        default_factory=dict, description="Path -> regular expression its string must match."
+        default_factory=dict,
+        description="Path -> regular expression its whole string must match (full match; RE2 syntax: no "
+        "lookaround, no backreferences).",
     )
     note: str | None = None
 
@@ -122,6 +126,19 @@ class FieldsSpec(_Strict):
     duration_seconds: PathsOrSpec | None = None
     recording_url: PathsOrSpec | None = None
     cost: PathsOrSpec | None = None
+    connected: PathsOrSpec | None = Field(
+        default=None,
+        description="Whether the call connected, from the vendor's own talk or answer time: a number above zero "
+        "or true means it did, zero or false that it did not, absent that it is not known. A path with a 'format' "
+        "is an answer time: present means it connected. Never a duration derived from dial-start timestamps.",
+    )
+
+
+_RETRIES_DOC = (
+    "Whether the vendor retries this outcome by itself (its docs say so: true; they say the outcome is final: "
+    "false; unset: they say nothing). A status's word holds while the call keeps that status; where the reason "
+    "changes the status, or the status says nothing, the reason's word holds."
+)
 
 
 class StatusEntry(_Strict):
@@ -135,8 +152,12 @@ class StatusEntry(_Strict):
     ended_by: EndedBy | None = None
     answered_by: AnsweredBy | None = None
     by_reason: dict[EndReason, CallStatus] = Field(
-        default_factory=dict, description="Canonical reason -> the status this raw status takes with it."
+        default_factory=dict,
+        description="Overrides: resolved canonical reason -> the status this raw status takes with it, where the "
+        "outcome laws alone would decide otherwise. The loader refuses an override that breaks a law, repeats "
+        "what the laws decide, or never applies.",
     )
+    vendor_retries: bool | None = Field(default=None, description=_RETRIES_DOC)
     note: str | None = None
     deprecated: bool = False
 
@@ -146,12 +167,22 @@ class ReasonEntry(_Strict):
 
     reason: EndReason
     if_connected: EndReason | None = Field(
-        default=None, description="The reason instead, when the call connected (duration above zero)."
+        default=None, description="The reason instead, when the call connected (see fields.connected)."
     )
     ended_by: EndedBy | None = None
     answered_by: AnsweredBy | None = None
+    vendor_retries: bool | None = Field(default=None, description=_RETRIES_DOC)
     note: str | None = None
     deprecated: bool = False
+
+
+class ReasonPatternSpec(ReasonEntry):
+    """A family of raw reasons (free-text errors, namespaced codes) recognised by a regular expression."""
+
+    match: str = Field(
+        description="Regular expression, full-matched against the pre-normalised token (lower snake case, e.g. "
+        "'network_connectivity_issue'); RE2 syntax: no lookaround, no backreferences."
+    )
 
 
 class _Vocabulary(_Strict):
@@ -170,7 +201,38 @@ class StatusVocabularySpec(_Vocabulary):
 class ReasonVocabularySpec(_Vocabulary):
     """A documented vocabulary of end reasons or error codes, the paths that carry it, and what each means."""
 
-    map: dict[str, EndReason | ReasonEntry] = Field(description="Raw value (any spelling) -> reason or entry.")
+    map: dict[str, EndReason | ReasonEntry] = Field(
+        default_factory=dict, description="Raw value (any spelling) -> reason or entry."
+    )
+    patterns: list[ReasonPatternSpec] = Field(
+        default_factory=list,
+        description="Ordered pattern rules, tried after the exact map; the first that full-matches wins. Each must "
+        "match a documented value that nothing before it does.",
+    )
+
+
+class RetriesSpec(_Strict):
+    """The vendor's own retries of unanswered calls, as its docs describe them."""
+
+    docs: str = Field(description="Where the retry behaviour is documented.")
+    max_attempts: int | None = Field(
+        default=None,
+        ge=1,
+        description="Documented default attempts in all: no vendor retry once a known attempt reaches it.",
+    )
+    delays: dict[EndReason, float] = Field(
+        default_factory=dict, description="Documented default seconds before a retry, by canonical end reason."
+    )
+    same_call_id: bool = Field(
+        default=False,
+        description="Retries reuse the call id: merge then orders a call's attempts by their start time.",
+    )
+    requires: list[Literal["campaign_id", "agent_id", "contact_id"]] = Field(
+        default_factory=list,
+        description="Record fields that must hold a value for a retry to be possible (retries are a batch "
+        "setting: campaign_id); without them a 'true' from the entries reads as not known.",
+    )
+    note: str | None = None
 
 
 class AnalysisSpec(_Strict):
@@ -202,8 +264,8 @@ class EventVocabularySpec(_Vocabulary):
 
     pattern: str | None = Field(
         default=None,
-        description="Regular expression with a named group 'type': the part of the raw event that names it "
-        "(e.g. Atoms' '<agentId>.<eventType>'). A raw event it does not match is an unknown event.",
+        description="Regular expression with a named group 'type', full-matched against the raw event: the part "
+        "that names it (e.g. Atoms' '<agentId>.<eventType>'). A raw event it does not match is an unknown event.",
     )
     map: dict[str, EventType | EventEntry] = Field(description="Raw event name (any spelling) -> event type or entry.")
 
@@ -305,6 +367,11 @@ class FilterSpec(_Strict):
         default=None,
         description="Raw values the parameter accepts (status filters); default: the vocabulary's documented values.",
     )
+    unlisted: list[str] = Field(
+        default_factory=list,
+        description="Documented values the listing never returns (e.g. webhook-only statuses). Any other documented "
+        "value the parameter does not accept keeps the statuses it can resolve to from being filtered on the server.",
+    )
     join: str = Field(default=",", description="Separator of several values in one parameter.")
     format: Literal["text", "iso8601", "date"] = Field(default="text", description="How times are written.")
     docs: str | None = None
@@ -384,6 +451,7 @@ class TableSpec(_Strict):
         default_factory=dict, description="Reason vocabularies, tried in order."
     )
     analysis: AnalysisSpec | None = None
+    retries: RetriesSpec | None = Field(default=None, description="The vendor's own retries of unanswered calls.")
     webhook: WebhookSpec | None = Field(default=None, description="Webhook intake, for parse_webhook.")
     api: ApiSpec | None = Field(default=None, description="The REST API, for the HTTP clients.")
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
-from datetime import UTC, tzinfo
+from datetime import UTC, timedelta, tzinfo
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Literal
+from re import _constants as _re_constants  # type: ignore[attr-defined]
+from re import _parser as _re_parser  # type: ignore[attr-defined]
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
@@ -28,10 +30,12 @@ from ._codegen import (
     generate_fast,
     generate_locate,
 )
-from .adapter import Adapter, ReasonMeaning, Shape, StatusMeaning, Vocabulary
+from .adapter import Adapter, Shape
 from .apitable import compile_api
 from .errors import TableError
 from .events import EventType
+from .laws import LAWS, violations
+from .meanings import CONNECTED_STATES, Outcome, ReasonMeaning, Retries, StatusMeaning, Vocabulary, decide
 from .spec import (
     ENUM_FIELDS,
     DefaultEventSpec,
@@ -39,6 +43,7 @@ from .spec import (
     FieldSpec,
     PathSpec,
     ReasonEntry,
+    RetriesSpec,
     ShapeSpec,
     StatusEntry,
     TableSpec,
@@ -46,9 +51,10 @@ from .spec import (
     WebhookSpec,
 )
 from .tokens import token
-from .vocabulary import EndReason
+from .vocabulary import CallStatus, EndReason
+from .webhooktable import EventMeaning, Signature, WebhookTable
 
-__all__ = ["EventMeaning", "Signature", "WebhookTable", "compile_table", "load_table", "parse_table"]
+__all__ = ["compile_table", "load_table", "parse_table"]
 
 _KINDS = {
     "call_id": "text",
@@ -65,45 +71,22 @@ _KINDS = {
     "duration_seconds": "duration",
     "recording_url": "text",
     "cost": "number",
+    "connected": "connected",
     "direction": "raw",
     "ended_by": "raw",
     "answered_by": "raw",
 }
-_PATH = re.compile(r"^(\$\.)?[^.\s]+(\.[^.\s]+)*$")
-_HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
-
-
-@attrs.frozen
-class EventMeaning:
-    """What a raw webhook event name means; ``call`` None: the event carries a call when the payload holds one."""
-
-    event_type: EventType
-    call: bool | None = None
-    deprecated: bool = False
-
-
-@attrs.frozen
-class Signature:
-    """A compiled authenticity scheme: header names are lower case, as ``parse_webhook`` looks them up."""
-
-    scheme: Literal["hmac-sha256", "token"]
-    headers: tuple[str, ...] = ()
-    prefix: str | None = None
-
-
-@attrs.frozen
-class WebhookTable:
-    """A vendor's compiled ``[webhook]`` section. Getters read from the webhook body's root."""
-
-    events: Vocabulary[EventMeaning]
-    pattern: re.Pattern[str] | None
-    default_event: EventMeaning | None
-    default_requires: tuple[Getter, ...]
-    occurred_at: tuple[Getter, ...]
-    batch_id: tuple[Getter, ...]
-    delivery_id: tuple[Getter, ...]
-    signature: Signature
-    zone: tzinfo
+_PATH = re.compile(r"(\$\.)?[^.\s]+(\.[^.\s]+)*")
+_HEADER = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
+_OPCODE = _re_constants._NamedIntConstant
+_NOT_RE2 = {
+    _re_constants.ASSERT: "lookaround",
+    _re_constants.ASSERT_NOT: "lookaround",
+    _re_constants.GROUPREF: "a backreference",
+    _re_constants.GROUPREF_EXISTS: "a conditional group",
+    _re_constants.ATOMIC_GROUP: "an atomic group",
+    _re_constants.POSSESSIVE_REPEAT: "a possessive repeat",
+}
 
 
 def load_table(path: str | Path | Traversable) -> Adapter:
@@ -134,7 +117,7 @@ def parse_table(text: str, source: str = "<table>") -> TableSpec:
 
 def _getter(path: str | PathSpec, source: str, where: str) -> Getter:
     spec = path if isinstance(path, PathSpec) else PathSpec(path=path)
-    if not _PATH.match(spec.path) or spec.path == "$":
+    if not _PATH.fullmatch(spec.path) or spec.path == "$":
         raise TableError("not a dotted key path", source=source, path=where, value=spec.path)
     from_root = spec.path.startswith("$.")
     keys = tuple((spec.path[2:] if from_root else spec.path).split("."))
@@ -158,7 +141,9 @@ def _field_plans(spec: TableSpec, source: str) -> tuple[list[FieldPlan], dict[st
         _check_options(field, kind, where, source)
         getters = _getters(field.paths, source, f"{where}.paths")
         for _getter, path in zip(getters, field.paths, strict=True):
-            if isinstance(path, PathSpec) and ((path.unit and kind != "duration") or (path.format and kind != "time")):
+            if isinstance(path, PathSpec) and (
+                (path.unit and kind != "duration") or (path.format and kind not in ("time", "connected"))
+            ):
                 raise TableError(f"this option does not apply to {name}", source=source, path=where, value=path)
         plans.append(FieldPlan(name, kind, getters, unit=field.unit, format=field.format, offset=field.offset or 0))
         if kind == "raw":
@@ -214,25 +199,148 @@ def _status_meaning(entry: Any, where: str, source: str) -> StatusMeaning:
     return StatusMeaning(**entry.model_dump(exclude={"note"}))
 
 
-def _reason_meaning(entry: Any) -> ReasonMeaning:
+def _resolved(
+    meaning: StatusMeaning, reasons: list[tuple[str, ReasonMeaning]], where: str, source: str
+) -> StatusMeaning:
+    """A status meaning with what it resolves to beside every reason of the table, each connected state, and no
+    reason at all; refuses an override that never applies, repeats the laws, or breaks them."""
+    base = attrs.evolve(meaning, by_reason={})
+    pairs: list[tuple[str, ReasonMeaning | None, bool]] = [
+        ("no reason", None, False),
+        ("a reason the table does not know", None, True),
+        *((f"reason {raw!r}", reason, False) for raw, reason in reasons),
+    ]
+    lawful: dict[EndReason, set[CallStatus]] = {}
+    for _label, reason, unmapped in pairs:
+        for connected in CONNECTED_STATES:
+            outcome = decide(base, reason, connected, unmapped=unmapped)
+            if outcome.reason is not None and outcome.reason in meaning.by_reason:
+                lawful.setdefault(outcome.reason, set()).add(outcome.status)
+    for key, target in meaning.by_reason.items():
+        path = f"{where}.by_reason.{key}"
+        if key not in lawful:
+            raise TableError(
+                f"the rule never applies: no reason of this table resolves to {key} here", source=source, path=path
+            )
+        if lawful[key] == {target}:
+            raise TableError("the rule repeats what the outcome laws decide", source=source, path=path, value=target)
+    table: list[tuple[Outcome, ...]] = []
+    for label, reason, unmapped in pairs:
+        triple = tuple(decide(meaning, reason, connected, unmapped=unmapped) for connected in CONNECTED_STATES)
+        for connected, outcome in zip(CONNECTED_STATES, triple, strict=True):
+            broken = violations(outcome.status, outcome.reason, outcome.ended_by, connected)
+            if broken:
+                state = {None: "connection not known", False: "not connected", True: "connected"}[connected]
+                raise TableError(
+                    f"with {label} ({state}) the outcome {outcome.status}/{outcome.reason} breaks law {broken[0]}: "
+                    f"{LAWS[broken[0]]}",
+                    source=source,
+                    path=where,
+                    value=meaning.status,
+                )
+        table.append(triple)
+    return attrs.evolve(
+        meaning,
+        alone=table[0],
+        outcomes=tuple(table[2:]),
+        reachable=frozenset(outcome.status for triple in table for outcome in triple),
+    )
+
+
+def _reason_meaning(entry: Any, index: int) -> ReasonMeaning:
     if not isinstance(entry, ReasonEntry):
-        return ReasonMeaning(reason=EndReason(entry))
-    return ReasonMeaning(**entry.model_dump(exclude={"note"}))
+        return ReasonMeaning(reason=EndReason(entry), index=index)
+    return ReasonMeaning(**entry.model_dump(exclude={"note", "match"}), index=index)
+
+
+def _re2(pattern: str, source: str, where: str) -> re.Pattern[str]:
+    """Compile a table's regular expression, refusing what RE2 (the engines the bulk path compiles to) lacks."""
+    try:
+        compiled = re.compile(pattern)
+        parsed = _re_parser.parse(pattern)
+    except re.error as exc:
+        raise TableError(f"bad regular expression: {exc}", source=source, path=where, value=pattern) from None
+    stack: list[Any] = [parsed]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], _OPCODE) and item[0] in _NOT_RE2:
+            raise TableError(
+                f"not RE2 syntax: {_NOT_RE2[item[0]]} (patterns are full-matched, so anchors are not needed)",
+                source=source,
+                path=where,
+                value=pattern,
+            )
+        if isinstance(item, tuple | list | _re_parser.SubPattern):
+            stack.extend(item)
+    return compiled
 
 
 def _vocabulary(name: str, spec: Any, make: Any, where: str, source: str) -> Vocabulary[Any]:
     by_token: dict[str, Any] = {}
     for raw, entry in spec.map.items():
         _put(by_token, token(raw), make(entry, f"{where}.map.{raw}"), f"{where}.map.{raw}", source)
-    documented = {token(value) for value in spec.values}
-    for value in spec.values:
-        if token(value) not in by_token:
-            raise TableError("documented value has no mapping", source=source, path=f"{where}.values", value=value)
+    patterns = []
+    for i, rule in enumerate(getattr(spec, "patterns", ())):
+        patterns.append(
+            (_re2(rule.match, source, f"{where}.patterns[{i}].match"), make(rule, f"{where}.patterns[{i}]"))
+        )
+    documented = {token(value): value for value in spec.values}
+    unclaimed = {key: value for key, value in documented.items() if key not in by_token}
+    for i, (pattern, _meaning) in enumerate(patterns):
+        claimed = [key for key in unclaimed if pattern.fullmatch(key)]
+        if not claimed:
+            raise TableError(
+                "the pattern matches no documented value that the map or an earlier pattern does not already",
+                source=source,
+                path=f"{where}.patterns[{i}]",
+                value=pattern.pattern,
+            )
+        for key in claimed:
+            del unclaimed[key]
+    if unclaimed:
+        raise TableError(
+            "documented value has no mapping",
+            source=source,
+            path=f"{where}.values",
+            value=next(iter(unclaimed.values())),
+        )
     for raw in spec.map:
         if token(raw) not in documented:
             raise TableError("mapped value is not in the documented values", source=source, path=f"{where}.map.{raw}")
     getters = _getters(spec.paths, source, f"{where}.paths")
-    return Vocabulary(name=name, getters=getters, values=tuple(spec.values), by_token=by_token)
+    return Vocabulary(
+        name=name, getters=getters, values=tuple(spec.values), by_token=by_token, patterns=tuple(patterns)
+    )
+
+
+def _reason_vocabularies(
+    spec: TableSpec, source: str
+) -> tuple[tuple[Vocabulary[ReasonMeaning], ...], list[tuple[str, ReasonMeaning]]]:
+    """The reason vocabularies, each meaning numbered across the table (its place in every outcome matrix), and
+    every meaning in that order with a documented value that has it (for messages)."""
+    counter = iter(range(1_000_000))
+    vocabularies = tuple(
+        _vocabulary(name, vocab, lambda entry, where: _reason_meaning(entry, next(counter)), f"reason.{name}", source)
+        for name, vocab in spec.reason.items()
+    )
+    named: dict[int, tuple[str, ReasonMeaning]] = {}
+    for vocabulary, vocab in zip(vocabularies, spec.reason.values(), strict=True):
+        for raw in vocab.values:
+            meaning = vocabulary.meaning(raw)
+            if meaning is not None:
+                named.setdefault(meaning.index, (raw, meaning))
+    return vocabularies, [named[index] for index in sorted(named)]
+
+
+def _retries(spec: RetriesSpec | None) -> Retries | None:
+    if spec is None:
+        return None
+    return Retries(
+        max_attempts=spec.max_attempts,
+        delays={reason: timedelta(seconds=seconds) for reason, seconds in spec.delays.items()},
+        same_call_id=spec.same_call_id,
+        requires=tuple(spec.requires),
+    )
 
 
 def _zone(spec: TableSpec, source: str) -> tzinfo:
@@ -253,12 +361,10 @@ def _shape_plan(shape: ShapeSpec, where: str, source: str) -> ShapePlan:
         if getter.from_root:
             raise TableError("'at' is a path from the payload root, without '$.'", source=source, path=where)
         at = getter.keys
-    match = []
-    for path, pattern in shape.match.items():
-        try:
-            match.append((_getter(path, source, f"{where}.match"), re.compile(pattern)))
-        except re.error as exc:
-            raise TableError(f"bad regular expression: {exc}", source=source, path=f"{where}.match.{path}") from None
+    match = [
+        (_getter(path, source, f"{where}.match"), _re2(pattern, source, f"{where}.match.{path}"))
+        for path, pattern in shape.match.items()
+    ]
     return ShapePlan(
         at=at,
         all=_getters(shape.all, source, f"{where}.all"),
@@ -303,7 +409,7 @@ def _signature(spec: WebhookSpec, source: str) -> Signature:
         return Signature(scheme="token")
     where = "webhook.signature"
     for i, header in enumerate(spec.signature.headers):
-        if not _HEADER.match(header):
+        if not _HEADER.fullmatch(header):
             raise TableError("not an HTTP header name", source=source, path=f"{where}.headers[{i}]", value=header)
     if spec.signature.scheme == "hmac-sha256" and not spec.signature.headers:
         raise TableError("an hmac-sha256 signature needs its headers", source=source, path=f"{where}.headers")
@@ -328,12 +434,7 @@ def _webhook(spec: WebhookSpec, zone: tzinfo, source: str) -> WebhookTable:
     )
     pattern = None
     if spec.event.pattern is not None:
-        try:
-            pattern = re.compile(spec.event.pattern)
-        except re.error as exc:
-            raise TableError(
-                f"bad regular expression: {exc}", source=source, path="webhook.event.pattern", value=spec.event.pattern
-            ) from None
+        pattern = _re2(spec.event.pattern, source, "webhook.event.pattern")
         if "type" not in pattern.groupindex:
             raise TableError(
                 "the pattern needs a named group 'type'",
@@ -369,14 +470,12 @@ def _webhook(spec: WebhookSpec, zone: tzinfo, source: str) -> WebhookTable:
 def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
     """Check a validated table for what the schema cannot say, and compile it into an ``Adapter``."""
     plans, enums = _field_plans(spec, source)
-    statuses = tuple(
-        _vocabulary(name, vocab, lambda entry, where: _status_meaning(entry, where, source), f"status.{name}", source)
-        for name, vocab in spec.status.items()
-    )
-    reasons = tuple(
-        _vocabulary(name, vocab, lambda entry, where: _reason_meaning(entry), f"reason.{name}", source)
-        for name, vocab in spec.reason.items()
-    )
+    reasons, reason_meanings = _reason_vocabularies(spec, source)
+
+    def status(entry: Any, where: str) -> StatusMeaning:
+        return _resolved(_status_meaning(entry, where, source), reason_meanings, where, source)
+
+    statuses = tuple(_vocabulary(name, vocab, status, f"status.{name}", source) for name, vocab in spec.status.items())
     analysis: dict[str, tuple[Getter, ...]] = {}
     if spec.analysis is not None:
         named = spec.analysis.model_dump(exclude={"extra"}, exclude_none=True)
@@ -385,6 +484,7 @@ def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
     lists = tuple(() if path == "$" else _getter(path, source, "lists").keys for path in spec.lists)
     call_id_plan = next(plan for plan in plans if plan.name == "call_id")
     zone = _zone(spec, source)
+    retries = _retries(spec.retries)
     shape_plans = [_shape_plan(shape, f"shapes[{i}]", source) for i, shape in enumerate(spec.shapes)]
     fast_locate, locate_source = generate_locate(spec.vendor.id, shape_plans)
     read = ReadPlan(
@@ -396,6 +496,8 @@ def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
         status_caches=[v.cache for v in statuses],
         reason_caches=[v.cache for v in reasons],
         enum_caches={name: v.cache for name, v in enums.items()},
+        max_attempts=None if retries is None else retries.max_attempts,
+        retry_requires=() if retries is None else retries.requires,
     )
     shapes = tuple(_shape(shape, plan, read, zone) for shape, plan in zip(spec.shapes, shape_plans, strict=True))
 
@@ -419,6 +521,7 @@ def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
         fast_locate=fast_locate,
         locate_source=locate_source,
         compile_dispatch=compile_dispatch,
+        retries=retries,
         webhook=None if spec.webhook is None else _webhook(spec.webhook, zone, source),
         api=None if spec.api is None else compile_api(spec.api, spec.vendor.id, statuses, source),
     )

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["token"]
+__all__ = ["MAX_TOKEN_CHARS", "token"]
+
+MAX_TOKEN_CHARS = 256
+"""A raw vendor value longer than this is unknown without being tokenised, matched or cached: no vendor
+documents a value this long, and a hostile one must stay cheap."""
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[\s_-]+")

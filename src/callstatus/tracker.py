@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from .lifecycle import merge
+from .lifecycle import attempt_key, merge
 from .record import CallRecord
 
 __all__ = ["CallTracker", "MemoryStore", "Observation", "SQLiteStore", "Store"]
@@ -36,7 +36,7 @@ class Observation:
     changed: bool
     """The observation changed the stored record."""
     became_terminal: bool
-    """The call just became terminal: the moment to act on its outcome, exactly once."""
+    """The call just became terminal: the moment to act on its outcome, exactly once per attempt."""
     duplicate: bool
     """This exact observation (same event delivery, or same record) was seen before."""
 
@@ -241,7 +241,7 @@ class CallTracker:
             changed=current is not None and current != previous,
             became_terminal=current is not None
             and current.is_terminal
-            and not (previous is not None and previous.is_terminal),
+            and not (previous is not None and previous.is_terminal and attempt_key(previous) == attempt_key(current)),
             duplicate=duplicate,
         )
 

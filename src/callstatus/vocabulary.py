@@ -240,6 +240,18 @@ class EndReason(StrEnum):
         """The nearest ITU-T Q.850 cause value, if one fits."""
         return _REASONS[self].q850_cause
 
+    @property
+    def names_status(self) -> CallStatus | None:
+        """The status this reason decides on any call that is over (outcome law 4): busy, no_answer, voicemail
+        (no person reached) and canceled name their status; the others leave it to the vendor's."""
+        return _NAMES_STATUS.get(self)
+
+    @property
+    def implied_status(self) -> CallStatus | None:
+        """The terminal status this reason implies when a vendor's status contradicts it: a not-connected
+        reason on a ``completed`` call, for instance. None for ``unknown``."""
+        return _IMPLIED_STATUS.get(self)
+
 
 _C, _N, _A, _E = ReasonGroup.CONNECTED, ReasonGroup.NOT_CONNECTED, ReasonGroup.ACCOUNT, ReasonGroup.ERROR
 _REASONS: dict[EndReason, _Reason] = {
@@ -269,6 +281,21 @@ _REASONS: dict[EndReason, _Reason] = {
     EndReason.CONFIG_ERROR: _Reason(_E, False, Fault.ACCOUNT, None, None),
     EndReason.NO_AUDIO: _Reason(_E, True, Fault.CARRIER, None, None),
     EndReason.UNKNOWN: _Reason(ReasonGroup.UNKNOWN, False, Fault.UNKNOWN, None, None),
+}
+
+_NAMES_STATUS: dict[EndReason, CallStatus] = {
+    EndReason.BUSY: CallStatus.BUSY,
+    EndReason.NO_ANSWER: CallStatus.NO_ANSWER,
+    EndReason.VOICEMAIL: CallStatus.NO_ANSWER,
+    EndReason.CANCELED: CallStatus.CANCELED,
+}
+
+_IMPLIED_STATUS: dict[EndReason, CallStatus] = {
+    **{reason: CallStatus.COMPLETED for reason, facts in _REASONS.items() if facts.group is _C},
+    **{reason: CallStatus.FAILED for reason, facts in _REASONS.items() if facts.group in (_N, _A, _E)},
+    EndReason.UNREACHABLE: CallStatus.NO_ANSWER,
+    EndReason.RETRIES_EXHAUSTED: CallStatus.NO_ANSWER,
+    **_NAMES_STATUS,
 }
 
 _STATUS_DEFAULT_REASON: dict[CallStatus, EndReason] = {

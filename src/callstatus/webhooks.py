@@ -21,7 +21,7 @@ from .errors import NormalizationError, UnknownVendorError
 from .events import CallEvent, EventType
 from .normalize import normalize
 from .registry import Registry, default_registry
-from .tables import EventMeaning, Signature, WebhookTable
+from .webhooktable import EventMeaning, Signature, WebhookTable
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TOKEN_HEADER", "WebhookAuthError", "WebhookError", "parse_webhook"]
 
@@ -229,7 +229,7 @@ def _event_name(webhook: WebhookTable, payload: Mapping[str, Any]) -> tuple[Any,
 def _meaning(webhook: WebhookTable, raw: str) -> EventMeaning | None:
     name = raw
     if webhook.pattern is not None:
-        found = webhook.pattern.search(raw)
+        found = webhook.pattern.fullmatch(raw)
         if found is None or found.group("type") is None:
             return None
         name = found.group("type")

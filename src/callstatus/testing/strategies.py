@@ -14,7 +14,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .._codegen import FieldPlan, Getter
-from ..adapter import Adapter, Shape, Vocabulary
+from ..adapter import Adapter, Shape
+from ..meanings import Vocabulary
 from ..record import CallRecord
 from ..registry import Registry, default_registry
 from ..tokens import token
@@ -127,6 +128,8 @@ def _value(draw: st.DrawFn, plan: FieldPlan, getter: Getter, adapter: Adapter, m
         return _time_value(getter.format or plan.format or "iso8601", moment)
     if plan.kind in ("duration", "number"):
         return draw(st.integers(0, 7200) | st.floats(0, 7200, allow_nan=False).map(lambda x: round(x, 3)))
+    if plan.kind == "connected":  # a talk time (zero: not connected) or an answer time
+        return _iso(moment) if getter.format is not None else draw(st.sampled_from([0, 0.0]) | st.integers(1, 7200))
     if plan.kind == "integer":
         return draw(st.integers(max(0, 1 - plan.offset), 20))
     if plan.kind == "raw":
@@ -272,6 +275,7 @@ def call_records() -> st.SearchStrategy[CallRecord]:
         campaign_id=optional | _IDS,
         contact_id=optional | _IDS,
         attempt=optional | st.integers(1, 10),
+        vendor_may_retry=optional | st.booleans(),
         created_at=times,
         started_at=times,
         ended_at=times,
