@@ -145,3 +145,14 @@ def test_the_console_script_is_installed() -> None:
     script = Path(sysconfig.get_path("scripts")) / "callstatus"
     result = subprocess.run([str(script), "vendors"], capture_output=True, timeout=60, check=False)
     assert result.returncode == 0 and b"dialnexa" in result.stdout
+
+
+def test_check_passes_dialgen_error_descriptions_and_objects(tmp_path: Path) -> None:
+    path = tmp_path / "failed.ndjson"
+    failed = {"callId": "call_1", "status": "FAILED", "phoneNumber": "+15551234567", "contactId": "k"}
+    lines = [{**failed, "error": "Network connectivity issue"}, {**failed, "error": {"code": "NETWORK_ERROR"}}]
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    result = run("check", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = run("normalize", str(path)).stdout.decode().splitlines()
+    assert [json.loads(line)["end_reason"] for line in out] == ["telephony_error", "telephony_error"]

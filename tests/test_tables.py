@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 
 import jsonschema
@@ -111,3 +112,118 @@ def test_generated_code_is_kept_for_inspection() -> None:
     assert "def extract(rec, root, bad):" in adapter.shapes[0].source
     assert "def fast(rec, root):" in adapter.shapes[0].source
     assert "def locate(root):" in adapter.locate_source
+
+
+WITH_REASONS = (
+    MINIMAL.replace('Done = "completed"', "Done = DONE")
+    + """
+[reason.why]
+paths = ["why.code", "why"]
+docs = "https://example.com/docs#why"
+values = ["hung up", "nobody", "Network trouble: try later"]
+map = { "hung up" = "customer_hangup", nobody = "no_answer" }
+patterns = [{ match = "network.*", reason = "telephony_error" }]
+"""
+)
+
+
+def _with(done: str = '"completed"', **replacements: str) -> callstatus.Adapter:
+    text = WITH_REASONS.replace("DONE", done)
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return _load(text)
+
+
+def test_an_override_that_breaks_a_law_is_refused_naming_the_pair() -> None:
+    with pytest.raises(TableError) as info:
+        _with('{ status = "completed", by_reason = { no_answer = "failed" } }')
+    assert info.value.path == "status.state.map.Done"
+    assert "reason 'nobody'" in str(info.value) and "law 4" in str(info.value)
+
+
+def test_an_override_that_repeats_the_laws_is_refused() -> None:
+    with pytest.raises(TableError, match="repeats what the outcome laws decide") as info:
+        _with('{ status = "completed", by_reason = { no_answer = "no_answer" } }')
+    assert info.value.path == "status.state.map.Done.by_reason.no_answer"
+
+
+def test_an_override_that_never_applies_is_refused() -> None:
+    with pytest.raises(TableError, match="never applies"):
+        _with('{ status = "completed", by_reason = { busy = "failed" } }')
+
+
+def test_a_lawful_override_applies() -> None:
+    busy = '{ status = "busy", by_reason = { telephony_error = "failed" } }'
+    adapter = _with(**{'Busy = "busy" }': f"Busy = {busy} }}"})
+    record = adapter.normalize({"uuid": "u", "state": "Busy", "why": "Network trouble: try later"})
+    assert (record.status, record.end_reason) == ("failed", "telephony_error")
+    assert adapter.normalize({"uuid": "u", "state": "Busy", "why": "nobody"}).status == "no_answer"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [("network(?=x).*", "lookaround"), ("(net)work\\\\1.*", "backreference"), ("(?>network).*", "atomic group")],
+)
+def test_a_pattern_re2_cannot_run_is_refused(pattern: str, message: str) -> None:
+    with pytest.raises(TableError, match=message) as info:
+        _with(**{'match = "network.*"': f'match = "{pattern}"'})
+    assert info.value.path == "reason.why.patterns[0].match"
+
+
+def test_a_pattern_that_claims_no_documented_value_is_refused() -> None:
+    rules = '[{ match = "network.*", reason = "telephony_error" }, { match = "network_trouble.*", reason = "unknown" }]'
+    with pytest.raises(TableError, match="matches no documented value") as info:
+        _with(**{'[{ match = "network.*", reason = "telephony_error" }]': rules})
+    assert info.value.path == "reason.why.patterns[1]"
+    with pytest.raises(TableError, match="documented value has no mapping"):
+        _with(**{'"Network trouble: try later"]': '"Network trouble: try later", "mystery"]'})
+
+
+def test_patterns_are_tried_after_the_map_and_full_match_the_token() -> None:
+    adapter = _with()
+    seen: list[callstatus.Unmapped] = []
+    assert adapter.normalize({"uuid": "u", "state": "Done", "why": "NETWORK-trouble again"}).end_reason == (
+        "telephony_error"
+    )
+    record = adapter.normalize({"uuid": "u", "state": "Done", "why": "no network"}, on_unmapped=seen.append)
+    assert record.end_reason == "unknown" and [item.field for item in seen] == ["end_reason"]
+    assert adapter.normalize({"uuid": "u", "state": "Done", "why": {"code": "nobody"}}).status == "no_answer"
+
+
+def test_shape_patterns_are_full_matched() -> None:
+    adapter = _load(
+        MINIMAL.replace('all = ["uuid", "state"]', 'all = ["uuid", "state"]\nmatch = { state = "[A-Z][a-z]+" }')
+    )
+    assert adapter.locate({"uuid": "u", "state": "Done"}) is not None
+    assert adapter.locate({"uuid": "u", "state": "Done\n"}) is None
+    assert adapter.locate({"uuid": "u", "state": "Done!"}) is None
+
+
+RETRYING = (
+    WITH_REASONS.replace("DONE", '"completed"')
+    .replace('Busy = "busy" }', 'Busy = { status = "busy", vendor_retries = true } }')
+    .replace('to_number = ["to"]', 'to_number = ["to"]\nattempt = ["try"]\ncampaign_id = ["batch"]')
+    + """
+[retries]
+docs = "https://example.com/docs#retries"
+max_attempts = 3
+delays = { busy = 120 }
+requires = ["campaign_id"]
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [({"batch": "b", "try": 1}, True), ({"batch": "b", "try": 3}, False), ({"batch": "b"}, True), ({"try": 1}, None)],
+)
+def test_vendor_may_retry_stops_at_the_documented_attempts_and_needs_a_batch(
+    extra: dict[str, object], expected: bool | None
+) -> None:
+    adapter = _load(RETRYING)
+    payload = {"uuid": "u", "state": "Busy", **extra}
+    shape, record = adapter.locate(payload)  # type: ignore[misc]
+    assert adapter.normalize(payload).vendor_may_retry is expected
+    assert adapter.careful(shape, record, payload).vendor_may_retry is expected
+    assert adapter.retries is not None and adapter.retries.delays == {"busy": timedelta(minutes=2)}

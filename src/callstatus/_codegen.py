@@ -38,6 +38,7 @@ __all__ = [
     "OUTPUT",
     "FieldPlan",
     "Getter",
+    "Matcher",
     "ReadPlan",
     "ShapePlan",
     "generate_dispatch",
@@ -108,6 +109,25 @@ class FieldPlan:
     offset: int = 0
 
 
+_MEMO_LIMIT = 1024
+
+
+@attrs.frozen
+class Matcher:
+    """A shape's regular expression: full-matches a string no longer than a token, remembering (in a bounded memo)
+    the strings that matched, so the hot path pays a dict lookup instead of a regex."""
+
+    pattern: re.Pattern[str]
+    memo: dict[str, bool] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def __call__(self, text: str) -> bool:
+        if len(text) > MAX_TOKEN_CHARS or self.pattern.fullmatch(text) is None:
+            return False
+        if len(self.memo) < _MEMO_LIMIT:
+            self.memo[text] = True
+        return True
+
+
 @attrs.frozen
 class ShapePlan:
     """What the locator checks for one shape."""
@@ -116,7 +136,7 @@ class ShapePlan:
     all: tuple[Getter, ...]
     any: tuple[Getter, ...]
     none: tuple[Getter, ...]
-    match: tuple[tuple[Getter, re.Pattern[str]], ...]
+    match: tuple[tuple[Getter, Matcher], ...]
 
 
 def _dig(value: Any, key: str) -> Any:
@@ -124,11 +144,14 @@ def _dig(value: Any, key: str) -> Any:
 
 
 class _Writer:
-    def __init__(self, prefix: str, namespace: dict[str, Any]) -> None:
+    def __init__(self, prefix: str, namespace: dict[str, Any], *, json_only: bool = False) -> None:
         self.prefix = prefix
         self.namespace = namespace
+        self.json_only = json_only
+        """The function reads JSON data only (the hot path): nested objects are dicts, nothing else has keys."""
         self.lines: list[str] = []
         self.indent = 0
+        self.counter = 0
 
     def const(self, value: Any) -> str:
         name = f"_k{len(self.namespace)}"
@@ -138,13 +161,43 @@ class _Writer:
     def emit(self, depth: int, line: str) -> None:
         self.lines.append("    " * (depth + self.indent) + line)
 
-    def lookup(self, depth: int, getter: Getter) -> None:
-        if getter.known:
-            self.emit(depth, f"v = {'root' if getter.from_root else 'rec'}[{getter.keys[0]!r}]")
+    @staticmethod
+    def _first(getter: Getter) -> str:
+        """The expression reading a getter's first key."""
+        base = "root" if getter.from_root else "rec"
+        return f"{base}[{getter.keys[0]!r}]" if getter.known else f"{base}_get({getter.keys[0]!r})"
+
+    def lookup_base(self, depth: int, getter: Getter, bases: dict[tuple[bool, str], str]) -> str:
+        """Read a getter's first key into a local the getters of one chain share, once; returns its name."""
+        name = bases.get((getter.from_root, getter.keys[0]))
+        if name is None:
+            name = bases[(getter.from_root, getter.keys[0])] = f"b{self.counter}"
+            self.counter += 1
+            self.emit(depth, f"{name} = {self._first(getter)}")
+        return name
+
+    def lookup(
+        self, depth: int, getter: Getter, bases: dict[tuple[bool, str], str] | None = None, guarded: bool = False
+    ) -> None:
+        """``v`` = the getter's value. With ``bases``, the first key's value is read once into a local shared by
+        the getters of one chain that start with it (Dialgen's ``error.code``, ``error.message``, ``error``);
+        ``guarded``: that local is known to be a dict."""
+        first = self._first(getter) if bases is None else self.lookup_base(depth, getter, bases)
+        keys = getter.keys[1:]
+        if guarded:
+            self.emit(depth, f"v = {first}.get({keys[0]!r})")
+            keys = keys[1:]
         else:
-            self.emit(depth, f"v = {'root_get' if getter.from_root else 'rec_get'}({getter.keys[0]!r})")
-        for key in getter.keys[1:]:
-            self.emit(depth, f"v = v.get({key!r}) if v.__class__ is dict else _dig(v, {key!r})")
+            self.emit(depth, f"v = {first}")
+        for key in keys:
+            if self.json_only:
+                self.emit(depth, f"v = v.get({key!r}) if v.__class__ is dict else None")
+            else:  # any Mapping; a string or a number holds no key: no call for them
+                self.emit(
+                    depth,
+                    f"v = v.get({key!r}) if v.__class__ is dict else None if v.__class__ is str or v is None "
+                    f"else _dig(v, {key!r})",
+                )
 
     def chain(
         self,
@@ -166,18 +219,33 @@ class _Writer:
             self.emit(depth, f"if {test(getters[0])}:")
             found(depth + 1, getters[0])
             self.emit(depth, "else:")
-            if other is not None:
-                self.emit(depth + 1, f"if v is not None and v != '': {other}")
+            start = len(self.lines)
             missing(depth + 1)
+            if other is not None and self.lines[start:] != ["    " * (depth + 1 + self.indent) + other]:
+                self.lines.insert(start, "    " * (depth + 1 + self.indent) + f"if v is not None and v != '': {other}")
             return
         self.emit(depth, "while True:")
-        for getter in getters:
-            self.lookup(depth + 1, getter)
-            self.emit(depth + 1, f"if {test(getter)}:")
-            found(depth + 2, getter)
-            self.emit(depth + 2, "break")
+        firsts = [(getter.from_root, getter.keys[0]) for getter in getters]
+        bases: dict[tuple[bool, str], str] = {}
+        guarded: str | None = None  # in JSON data, paths into a shared base are read only when it is an object
+        for getter, first in zip(getters, firsts, strict=True):
+            shared = firsts.count(first) > 1
+            inner = depth + 1
+            nested = self.json_only and shared and len(getter.keys) > 1
+            if nested:
+                name = self.lookup_base(depth + 1, getter, bases)
+                if guarded != name:
+                    guarded = name
+                    self.emit(depth + 1, f"if {name}.__class__ is dict:")
+                inner = depth + 2
+            else:
+                guarded = None
+            self.lookup(inner, getter, bases if shared else None, guarded=nested)
+            self.emit(inner, f"if {test(getter)}:")
+            found(inner + 1, getter)
+            self.emit(inner + 1, "break")
             if other is not None:
-                self.emit(depth + 1, f"if v is not None and v != '': {other}")
+                self.emit(inner, f"if v is not None and v != '': {other}")
         missing(depth + 1)
         self.emit(depth + 1, "break")
 
@@ -359,7 +427,7 @@ def _fast_test(plan: FieldPlan, getter: Getter) -> str:
     if plan.kind in ("text", "phone", "raw"):
         return _STR
     if (getter.format or plan.format or "iso8601") == "iso8601":  # longer is no timestamp: not worth parsing
-        return f"v.__class__ is str and 0 < len(v) <= {convert.MAX_SCALAR_CHARS}"
+        return f"v.__class__ is str and v and len(v) <= {convert.MAX_SCALAR_CHARS}"
     return "v is not None and v != ''"
 
 
@@ -406,10 +474,10 @@ def _fast_conversion(w: _Writer, depth: int, plan: FieldPlan, getter: Getter) ->
             emit(depth, f"if {target} < 1: return None")
 
 
-def _fast_field(w: _Writer, plan: FieldPlan, *, required: bool = False) -> None:
+def _fast_field(w: _Writer, plan: FieldPlan, *, required: bool = False, depth: int = 1) -> None:
     absent = "0" if plan.kind == "connected" else "None"
     w.chain(
-        1,
+        depth,
         plan.getters,
         lambda g: _fast_test(plan, g),
         lambda d, g: _fast_conversion(w, d, plan, g),
@@ -441,7 +509,7 @@ def _fast_vocabularies(
 
 def generate_fast(plan: ReadPlan, prefix: str, zone: Any) -> tuple[Callable[..., Any], str]:
     """The hot-path function for records found under ``prefix``: a ``CallRecord``, or None to take the careful path."""
-    w = _Writer(prefix, _namespace(plan.vendor, zone))
+    w = _Writer(prefix, _namespace(plan.vendor, zone), json_only=True)
     w.emit(0, "def fast(rec, root):")
     plan.emit(w)
     return w.source(f"fast {plan.vendor} {prefix or '$'}")
@@ -480,9 +548,10 @@ class ReadPlan:
             analysis={key: keep(getters) for key, getters in self.analysis.items()},
         )
 
-    def _resolve(self, getters: Mapping[str, Sequence[Getter]]) -> list[str]:
-        """The outcome of ``Adapter.careful``, for values known to be mapped: one lookup in the status's matrix,
-        then only the steps this shape's fields can need."""
+    def _resolve(self, w: _Writer, getters: Mapping[str, Sequence[Getter]]) -> list[str]:
+        """The outcome of ``Adapter.careful``, for values known to be mapped: one lookup in the status's matrix
+        (the talk time is read only where the pair's outcome depends on it), then only the steps this shape's
+        fields can need."""
         lines = []
         if getters.get("started_at") and getters.get("ended_at"):
             lines += [
@@ -490,11 +559,18 @@ class ReadPlan:
                 "and ended_at >= started_at:",
                 "    duration_seconds = (ended_at - started_at).total_seconds()",
             ]
-        index = "connected" if getters.get("connected") else "0"
         if any(self.reasons):
-            lines.append(f"o = (m_status.alone if m_reason is None else m_status.outcomes[m_reason.index])[{index}]")
+            lines.append("o = m_status.alone if m_reason is None else m_status.outcomes[m_reason.index]")
         else:
-            lines.append(f"o = m_status.alone[{index}]")
+            lines.append("o = m_status.alone")
+        for line in lines:
+            w.emit(1, line)
+        lines = []
+        w.emit(1, "if o is None:")  # the outcome depends on whether the call connected: read the talk time
+        connected = next(plan for plan in self.fields if plan.name == "connected")
+        _fast_field(w, connected, depth=2)
+        pair = "0 if m_reason is None else m_reason.index + 1" if any(self.reasons) else "0"
+        w.emit(2, f"o = m_status.by_connected[{pair}][connected]")
         lines += ["status = o.status", "reason = o.reason"]
         if getters.get("ended_by"):
             lines += ["if ended_by is None or not o.over: ended_by = o.ended_by"]
@@ -504,11 +580,12 @@ class ReadPlan:
             lines.append("if answered_by is None: answered_by = o.answered_by")
         else:
             lines.append("answered_by = o.answered_by")
-        lines.append("vendor_may_retry = o.vendor_may_retry")
         required = [name for name in self.retry_requires if getters.get(name)]
-        if len(required) < len(self.retry_requires):
-            lines.append("if vendor_may_retry: vendor_may_retry = None")  # the shape can never hold them
-        elif required or (self.max_attempts is not None and getters.get("attempt")):
+        if len(required) < len(self.retry_requires):  # the shape never holds what a vendor retry needs: no 'true'
+            lines.append("vendor_may_retry = None if o.vendor_may_retry else o.vendor_may_retry")
+            return lines + self._contact_lines(getters)
+        lines.append("vendor_may_retry = o.vendor_may_retry")
+        if required or (self.max_attempts is not None and getters.get("attempt")):
             lines.append("if vendor_may_retry:")
             if required:
                 lines.append("    if " + " or ".join(f"{name} is None" for name in required) + ":")
@@ -518,17 +595,22 @@ class ReadPlan:
                     f"    {'el' if required else ''}if attempt is not None and attempt >= {self.max_attempts}:"
                 )
                 lines.append("        vendor_may_retry = False")
-        if getters.get("contact_number"):
-            lines += [
-                "if contact_number is not None:",
-                "    if direction is _INBOUND:",
-                "        if from_number is None: from_number = contact_number",
-                "    elif to_number is None: to_number = contact_number",
-            ]
-        return lines
+        return lines + self._contact_lines(getters)
 
-    def emit(self, w: _Writer) -> None:
-        """Write the body at depth 1 of ``w``, reading ``rec`` and ``root``."""
+    @staticmethod
+    def _contact_lines(getters: Mapping[str, Sequence[Getter]]) -> list[str]:
+        if not getters.get("contact_number"):
+            return []
+        return [
+            "if contact_number is not None:",
+            "    if direction is _INBOUND:",
+            "        if from_number is None: from_number = contact_number",
+            "    elif to_number is None: to_number = contact_number",
+        ]
+
+    def emit(self, w: _Writer, guard: str | None = None) -> None:
+        """Write the body at depth 1 of ``w``, reading ``rec`` and ``root``; ``guard``, a condition on the fields
+        read, sends the payload to the careful path when false."""
         namespace = w.namespace
         status_names = [w.const(cache) for cache in self.status_caches]
         reason_names = [w.const(cache) for cache in self.reason_caches]
@@ -544,16 +626,21 @@ class ReadPlan:
         for plan in self.fields:
             if plan.kind == "raw" and plan.name not in self.enum_caches:
                 w.emit(1, f"{plan.name} = None")
-            else:
+            elif plan.kind != "connected":  # read only where the outcome depends on it
                 _fast_field(w, plan, required=plan.name == "call_id")
         _fast_vocabularies(w, "reason", self.reasons, reason_names)
         _analysis(w, self.analysis)
+        if guard is not None:
+            w.emit(1, "r = root")
+            w.emit(1, f"if not ({guard}): return None")
         getters = {plan.name: plan.getters for plan in self.fields}
-        for line in self._resolve(getters):
+        for line in self._resolve(w, getters):
             w.emit(1, line)
         # Copying a template dict is far cheaper than building a 23-key dict; fields this shape can never
         # fill stay as the template's None.
         never = {name for name, found in getters.items() if not found} - {"ended_by", "answered_by", "vendor_may_retry"}
+        if not any(self.reasons):
+            never.add("raw_reason")
         if getters.get("contact_number"):
             never -= {"from_number", "to_number"}
         if getters.get("started_at") and getters.get("ended_at"):
@@ -593,18 +680,32 @@ _RECORD_SOURCES = {"vendor": "V", "end_reason": "reason", "raw_status": "raw_sta
 # --- the locator ------------------------------------------------------------------------------------------
 
 
-def _condition(w: _Writer, getter: Getter, test: str) -> str:
-    """An inline expression reading one path from ``r`` (or ``root``) into ``x`` and testing it."""
+def _condition(
+    w: _Writer, getter: Getter, test: str, known: frozenset[str] = frozenset(), local: str | None = None
+) -> str:
+    """An inline expression reading one path from ``r`` (or ``root``) into ``x`` and testing it; a key in
+    ``known`` is known to be there and is subscripted; ``local`` names a variable of the body that already holds
+    the path's value (or None where the path holds none), for a test after the body has read it."""
+    if local is not None:  # never '': the body holds None where the path holds no value
+        return (
+            f"((x := {local}) {'is None' if test.startswith('is None') else 'is not None'})"
+            if test.startswith("is")
+            else f"((x := {local}) {test})"
+        )
     base = "root" if getter.from_root else "r"
     if len(getter.keys) == 1:
+        if getter.keys[0] in known:
+            return f"((x := {base}[{getter.keys[0]!r}]) {test})"
         return f"((x := {base}.get({getter.keys[0]!r})) {test})"
     return f"((x := _present({base}, {getter.keys!r})) {test})"
 
 
-def _match(w: _Writer, getter: Getter, pattern: re.Pattern[str]) -> str:
-    """A shape's pattern condition: a string no longer than a token, full-matched (bounded on hostile values)."""
-    text = _condition(w, getter, ".__class__ is str")
-    return f"{text} and len(x) <= {MAX_TOKEN_CHARS} and {w.const(pattern.fullmatch)}(x) is not None"
+def _match(
+    w: _Writer, getter: Getter, matcher: Matcher, known: frozenset[str] = frozenset(), local: str | None = None
+) -> str:
+    """A shape's pattern condition: a string remembered as matching, else matched (and remembered) now."""
+    text = _condition(w, getter, ".__class__ is str", known, local)
+    return f"{text} and ({w.const(matcher.memo)}.get(x) or {w.const(matcher)}(x))"
 
 
 def generate_locate(vendor: str, shapes: Sequence[ShapePlan]) -> tuple[Callable[..., Any], str]:
@@ -623,16 +724,50 @@ def generate_locate(vendor: str, shapes: Sequence[ShapePlan]) -> tuple[Callable[
         if shape.any:
             tests.append("(" + " or ".join(_condition(w, g, present) for g in shape.any) + ")")
         tests += [_condition(w, g, "is None or x == ''") for g in shape.none]
-        tests += [_match(w, getter, pattern) for getter, pattern in shape.match]
+        tests += [_match(w, getter, matcher) for getter, matcher in shape.match]
         w.emit(1, "if " + " and ".join(tests) + ":")
         w.emit(2, f"return {index}, r")
     w.emit(1, "return None")
     return w.source(f"locate {vendor}")
 
 
-def _shape_tests(w: _Writer, shape: ShapePlan, present: frozenset[str] | None) -> list[str] | None:
+def _required(plan: ReadPlan) -> frozenset[tuple[str, ...]]:
+    """Record paths the hot-path body cannot do without: the call id's and the status's, where each has a single
+    path. A shape's condition that such a path holds a value needs no test of its own: without one the body bails
+    out to the careful path just as a failed condition would."""
+    call_id = next(field for field in plan.fields if field.name == "call_id").getters
+    statuses = [getter for getters in plan.statuses for getter in getters]
+    return frozenset(
+        getters[0].keys for getters in (call_id, statuses) if len(getters) == 1 and not getters[0].from_root
+    )
+
+
+def _locals(plan: ReadPlan) -> dict[tuple[str, ...], str]:
+    """Root paths whose value a key-set specialised body holds in a variable once it has read its fields: the
+    variable is None exactly where the path holds no value (anything else the body does not accept, it bails
+    out on). A field read from one path only qualifies; the talk time, read lazily, does not."""
+    found: dict[tuple[str, ...], str] = {}
+    single = [(field.getters, field.name) for field in plan.fields if field.kind not in ("connected", "raw")]
+    single += [(field.getters, field.name) for field in plan.fields if field.name in plan.enum_caches]
+    single.append((tuple(g for getters in plan.statuses for g in getters), "raw_status"))
+    single.append((tuple(g for getters in plan.reasons for g in getters), "raw_reason"))
+    for getters, name in single:
+        if len(getters) == 1 and not getters[0].from_root and len(getters[0].keys) == 1:
+            found.setdefault(getters[0].keys, name)
+    return found
+
+
+def _shape_tests(
+    w: _Writer,
+    shape: ShapePlan,
+    present: frozenset[str] | None,
+    required: frozenset[tuple[str, ...]] = frozenset(),
+    locals_: Mapping[tuple[str, ...], str] | None = None,
+) -> list[str] | None:
     """The conditions of one shape on ``r`` and ``root``; None when the payload's key set already rules it out.
-    With the keys known, a condition on a root key the payload lacks is decided here, not per record."""
+    With the keys known, a condition on a root key the payload lacks is decided here, not per record, and so is
+    one on a path the inlined body requires anyway (``required``). ``locals_``: test a root shape after the body,
+    on the variables holding its paths (see ``_locals``)."""
     presence = "is not None and x != ''"
     absent = (lambda getter: getter.keys[0] not in present) if present is not None and not shape.at else None
     if present is not None and shape.at and shape.at[0] not in present:
@@ -643,12 +778,24 @@ def _shape_tests(w: _Writer, shape: ShapePlan, present: frozenset[str] | None) -
     if shape.any and not any_of:
         return None
     none_of = [g for g in shape.none if not (absent and absent(g))]
+
+    def known(getter: Getter) -> frozenset[str]:
+        return present if present is not None and (getter.from_root or not shape.at) else frozenset()
+
+    def local(getter: Getter) -> str | None:
+        return None if locals_ is None or shape.at or getter.from_root else locals_.get(getter.keys)
+
     tests = ["r.__class__ is dict"] if shape.at else []
-    tests += [_condition(w, g, presence) for g in shape.all]
+    tests += [
+        _condition(w, g, presence, known(g), local(g))
+        for g in shape.all
+        if shape.at or g.from_root or g.keys not in required
+    ]
     if any_of:
-        tests.append("(" + " or ".join(_condition(w, g, presence) for g in any_of) + ")")
-    tests += [_condition(w, g, "is None or x == ''") for g in none_of]
-    tests += [_match(w, getter, pattern) for getter, pattern in shape.match]
+        any_of.sort(key=lambda g: local(g) is None)  # the variables first: cheapest, and one is enough
+        tests.append("(" + " or ".join(_condition(w, g, presence, known(g), local(g)) for g in any_of) + ")")
+    tests += [_condition(w, g, "is None or x == ''", known(g), local(g)) for g in none_of]
+    tests += [_match(w, getter, matcher, known(getter), local(getter)) for getter, matcher in shape.match]
     return tests
 
 
@@ -668,7 +815,7 @@ def generate_dispatch(
     """
     namespace = _namespace(plan.vendor, zone)
     namespace["_present"] = _present_path
-    w = _Writer("", namespace)
+    w = _Writer("", namespace, json_only=True)
     w.emit(0, "def dispatch(root):")
     inline = plan.only(present) if present is not None else plan
     index = 0
@@ -684,15 +831,24 @@ def generate_dispatch(
                 w.emit(2, f"return {w.const(fasts[index])}(r, root)")
             index += 1
             continue
-        run = []
+        start = index
         while index < len(shapes) and not shapes[index].at:
-            run.append(_shape_tests(w, shapes[index], present))
             index += 1
+        # With nothing after this run that could fit, test it after the body, on the body's own variables.
+        last = all(_shape_tests(w, shape, present) is None for shape in shapes[index:])
+        locals_ = _locals(inline) if present is not None and last else None
+        required = _required(inline) if present is not None else frozenset()
+        run = [_shape_tests(w, shape, present, required, locals_) for shape in shapes[start:index]]
         fitting = [tests for tests in run if tests is not None]
         if not fitting:
             continue
+        condition = " or ".join("(" + (" and ".join(tests) or "True") + ")" for tests in fitting)
+        if locals_ is not None:
+            w.emit(1, "rec = root")
+            inline.emit(w, guard=None if condition == "(True)" else condition)
+            return w.source(f"dispatch {plan.vendor}")
         w.emit(1, "r = root")
-        w.emit(1, "if " + " or ".join("(" + (" and ".join(tests) or "True") + ")" for tests in fitting) + ":")
+        w.emit(1, f"if {condition}:")
         w.emit(2, "rec = root")
         w.indent = 1
         inline.emit(w)

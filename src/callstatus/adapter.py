@@ -6,18 +6,16 @@ Built by ``callstatus.tables`` from ``adapters/<vendor>.toml``; nothing in here 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
-from ._codegen import OUTPUT, FieldPlan, Getter
+from ._codegen import OUTPUT, FieldPlan, Getter, Matcher
 from .apitable import ApiTable
 from .errors import NormalizationError, show
 from .meanings import ReasonMeaning, Retries, StatusMeaning, Vocabulary, decide
 from .record import CallRecord, build_record
-from .tokens import MAX_TOKEN_CHARS
 from .vocabulary import AnsweredBy, CallStatus, Direction, EndedBy
 from .webhooktable import WebhookTable
 
@@ -63,7 +61,7 @@ class Shape:
     all: tuple[Getter, ...]
     any: tuple[Getter, ...]
     none: tuple[Getter, ...]
-    match: tuple[tuple[Getter, re.Pattern[str]], ...]
+    match: tuple[tuple[Getter, Matcher], ...]
     extract: Callable[..., tuple[Any, ...]] = attrs.field(repr=False, eq=False)
     fast: Callable[..., CallRecord | None] = attrs.field(repr=False, eq=False)
     source: str = attrs.field(repr=False, eq=False)
@@ -83,9 +81,9 @@ class Shape:
         for getter in self.none:
             if _present(record, root, getter) is not None:
                 return None
-        for getter, pattern in self.match:
+        for getter, matcher in self.match:
             value = _present(record, root, getter)
-            if not isinstance(value, str) or len(value) > MAX_TOKEN_CHARS or pattern.fullmatch(value) is None:
+            if not isinstance(value, str) or not matcher(value):
                 return None
         return record
 

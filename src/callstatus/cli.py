@@ -149,7 +149,8 @@ def _check(args: argparse.Namespace) -> int:
     records = failed = 0
 
     def collect(item: Unmapped) -> None:
-        found[(item.vendor, item.field, item.path, item.value)] += 1
+        value = item.value if len(item.value) <= 200 else f"{item.value[:200]}... ({len(item.value):,} characters)"
+        found[(item.vendor, item.field, item.path, value)] += 1
 
     for name in args.files:
         with _open(name) as stream:

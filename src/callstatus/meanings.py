@@ -98,10 +98,13 @@ class StatusMeaning:
     by_reason: Mapping[EndReason, CallStatus] = attrs.field(factory=dict)
     vendor_retries: bool | None = None
     deprecated: bool = False
-    alone: tuple[Outcome, ...] = attrs.field(default=(), eq=False, repr=False)
-    """The outcome with no reason, per connected state (``connected_index``)."""
-    outcomes: tuple[tuple[Outcome, ...], ...] = attrs.field(default=(), eq=False, repr=False)
-    """The outcome with each reason meaning, by ``ReasonMeaning.index``, per connected state."""
+    alone: Outcome | None = attrs.field(default=None, eq=False, repr=False)
+    """The outcome with no reason; None where it depends on the connected state (see ``by_connected``)."""
+    outcomes: tuple[Outcome | None, ...] = attrs.field(default=(), eq=False, repr=False)
+    """The outcome with each reason meaning, by ``ReasonMeaning.index``; None where it depends on the connected
+    state. The usual case needs no talk time, so the hot path reads none."""
+    by_connected: tuple[tuple[Outcome, ...], ...] = attrs.field(default=(), eq=False, repr=False)
+    """Every outcome per connected state (``connected_index``): first with no reason, then by reason index + 1."""
     reachable: frozenset[CallStatus] = attrs.field(factory=frozenset, eq=False, repr=False)
     """Every status this raw status can end up in, with any reason of the table or none."""
 
@@ -116,15 +119,19 @@ def decide(
     then the table's override for the resolved reason, which the loader has checked against the laws.
     """
     given: EndReason | None
+    ambiguous = False
     if reason is not None:
         given = reason.if_connected if connected and reason.if_connected is not None else reason.reason
-        if given is EndReason.UNKNOWN:
+        ambiguous = given is EndReason.UNKNOWN
+        if ambiguous:
             given = None
     else:
         given = EndReason.UNKNOWN if unmapped else None
     if meaning.reason_wins or given is None:
         given = meaning.reason if meaning.reason is not None else given
     status, resolved = resolve(meaning.status, given, connected)
+    if resolved is None and ambiguous and status.is_over:  # a reason was given: say it is not known which
+        resolved = EndReason.UNKNOWN
     if resolved is not None:
         status = meaning.by_reason.get(resolved, status)
     over = status.is_over

@@ -23,6 +23,7 @@ import pydantic
 from ._codegen import (
     FieldPlan,
     Getter,
+    Matcher,
     ReadPlan,
     ShapePlan,
     generate_dispatch,
@@ -239,10 +240,16 @@ def _resolved(
                     value=meaning.status,
                 )
         table.append(triple)
+    del table[1]  # the unknown reason's outcomes: checked above, decided by the careful path
+
+    def plain(triple: tuple[Outcome, ...]) -> Outcome | None:
+        return triple[0] if triple[0] == triple[1] == triple[2] else None
+
     return attrs.evolve(
         meaning,
-        alone=table[0],
-        outcomes=tuple(table[2:]),
+        alone=plain(table[0]),
+        outcomes=tuple(plain(triple) for triple in table[1:]),
+        by_connected=tuple(table),
         reachable=frozenset(outcome.status for triple in table for outcome in triple),
     )
 
@@ -362,7 +369,7 @@ def _shape_plan(shape: ShapeSpec, where: str, source: str) -> ShapePlan:
             raise TableError("'at' is a path from the payload root, without '$.'", source=source, path=where)
         at = getter.keys
     match = [
-        (_getter(path, source, f"{where}.match"), _re2(pattern, source, f"{where}.match.{path}"))
+        (_getter(path, source, f"{where}.match"), Matcher(_re2(pattern, source, f"{where}.match.{path}")))
         for path, pattern in shape.match.items()
     ]
     return ShapePlan(

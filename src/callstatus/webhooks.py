@@ -21,6 +21,7 @@ from .errors import NormalizationError, UnknownVendorError
 from .events import CallEvent, EventType
 from .normalize import normalize
 from .registry import Registry, default_registry
+from .tokens import MAX_TOKEN_CHARS
 from .webhooktable import EventMeaning, Signature, WebhookTable
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TOKEN_HEADER", "WebhookAuthError", "WebhookError", "parse_webhook"]
@@ -228,6 +229,8 @@ def _event_name(webhook: WebhookTable, payload: Mapping[str, Any]) -> tuple[Any,
 
 def _meaning(webhook: WebhookTable, raw: str) -> EventMeaning | None:
     name = raw
+    if len(raw) > MAX_TOKEN_CHARS:
+        return None
     if webhook.pattern is not None:
         found = webhook.pattern.fullmatch(raw)
         if found is None or found.group("type") is None:

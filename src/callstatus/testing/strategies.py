@@ -210,9 +210,9 @@ def _shape_payload(
             _put(record, root, getter, filler(getter))
     if shape.any and all(_missing(record, root, getter) for getter in shape.any):
         _put(record, root, shape.any[0], filler(shape.any[0]))
-    for getter, pattern in shape.match:
+    for getter, matcher in shape.match:
         if _missing(record, root, getter):
-            _put(record, root, getter, draw(st.from_regex(pattern, fullmatch=True).filter(bool)))
+            _put(record, root, getter, draw(st.from_regex(matcher.pattern, fullmatch=True).filter(bool)))
     return root
 
 
