@@ -13,22 +13,19 @@ ratio now/then per vendor. A change to the hot path should keep it at 1.00 withi
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import io
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from normalize import BASELINES, PAYLOADS  # noqa: E402
+from normalize import BASELINES, PAYLOADS, per_call  # noqa: E402
 
 import callstatus  # noqa: E402
 
@@ -45,16 +42,6 @@ def load_revision(rev: str, into: Path) -> Any:
     (into / "src" / "callstatus").rename(into / "src" / "callstatus_then")  # its tables: src/../adapters
     sys.path.insert(0, str(into / "src"))
     return importlib.import_module("callstatus_then")
-
-
-def per_call(func: Callable[[], Any], number: int, rounds: int) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(number):
-            func()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
 
 
 def main() -> int:
@@ -76,7 +63,6 @@ def main() -> int:
             for _ in range(args.rounds):
                 for name, func in rows.items():
                     func()
-                    gc.collect()
                     best[name] = min(best[name], per_call(func, 20_000, 5))
             base = best["baseline"]
             print(

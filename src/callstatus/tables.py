@@ -240,6 +240,7 @@ def _resolved(
                     value=meaning.status,
                 )
         table.append(triple)
+    reachable = frozenset(outcome.status for triple in table for outcome in triple)
     del table[1]  # the unknown reason's outcomes: checked above, decided by the careful path
 
     def plain(triple: tuple[Outcome, ...]) -> Outcome | None:
@@ -250,7 +251,7 @@ def _resolved(
         alone=plain(table[0]),
         outcomes=tuple(plain(triple) for triple in table[1:]),
         by_connected=tuple(table),
-        reachable=frozenset(outcome.status for triple in table for outcome in triple),
+        reachable=reachable,
     )
 
 
