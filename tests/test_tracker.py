@@ -1,18 +1,18 @@
-"""CallTracker over real stores: memory, and a SQLite file shared by several processes."""
+"""CallTracker over real stores: memory, a SQLite file and a real PostgreSQL server, each shared by processes."""
 
 from __future__ import annotations
 
 import multiprocessing
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 import callstatus
-from callstatus import CallRecord, CallStatus
+from callstatus import CallRecord, CallStatus, CallTracker, MemoryStore, SQLiteStore
 from callstatus.lifecycle import merge_all
-from callstatus.tracker import CallTracker, MemoryStore, SQLiteStore
 
 STATUSES = ["created", "initiated", "in-progress", "completed", "busy", "no-answer", "hangup", "retry_expired"]
 
@@ -34,10 +34,14 @@ def _records(calls: int, seed: int) -> list[CallRecord]:
     return records
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def tracker(request: pytest.FixtureRequest, tmp_path: Path) -> CallTracker:
-    store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "calls.db")
-    return CallTracker(store)
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def tracker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CallTracker]:
+    if request.param == "postgres":
+        store: object = request.getfixturevalue("postgres_url")
+    else:
+        store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "calls.db")
+    with CallTracker(store) as opened:  # type: ignore[arg-type]
+        yield opened
 
 
 def _record(status: str, **extra: object) -> CallRecord:
@@ -107,8 +111,11 @@ def _feed(path: str, seed: int, records: list[str]) -> None:
             tracker.observe(record)
 
 
-def test_several_processes_share_one_sqlite_file_and_lose_nothing(tmp_path: Path) -> None:
-    path = str(tmp_path / "shared.db")
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_several_processes_share_one_store_and_lose_nothing(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    path = str(tmp_path / "shared.db") if kind == "sqlite" else request.getfixturevalue("postgres_url")
     records = _records(40, seed=11)
     texts = [r.model_dump_json() for r in records]
     context = multiprocessing.get_context("spawn")
@@ -128,3 +135,114 @@ def test_several_processes_share_one_sqlite_file_and_lose_nothing(tmp_path: Path
 def test_repr_names_the_store_not_the_data(tmp_path: Path) -> None:
     with CallTracker(tmp_path / "x.db") as tracker:
         assert repr(tracker).startswith("CallTracker(SQLiteStore(")
+
+
+def _call(call_id: str, status: str, started: str | None = None, **extra: object) -> CallRecord:
+    payload: dict[str, object] = {"id": call_id, "status": status, "agent_id": "agt", **extra}
+    if started is not None:
+        payload["initiated_at"] = started
+    return callstatus.normalize(payload, "dialnexa")
+
+
+HISTORY = [
+    _call("c1", "completed", "2026-01-01T10:00:00Z", batch_id="b1"),
+    _call("c2", "busy", "2026-01-01T11:00:00Z", batch_id="b1"),
+    _call("c3", "in-progress", "2026-01-02T09:00:00Z", batch_id="b2"),
+    _call("c4", "no-answer", "2026-01-03T09:00:00Z", agent_id="agt2"),
+    callstatus.normalize(
+        {
+            "callId": "A1",
+            "status": "failed",
+            "agentId": "x",
+            "createdAt": "2026-01-02T12:00:00Z",
+            "disconnectionReason": "connection_error",
+        },
+        "atoms",
+    ),
+]
+
+
+def test_records_selects_by_call_time_and_fields_in_call_time_order(tracker: CallTracker) -> None:
+    tracker.observe_many(HISTORY)
+    assert [r.call_id for r in tracker.records()] == ["c1", "c2", "c3", "A1", "c4"]
+    day = datetime(2026, 1, 2, tzinfo=UTC)
+    assert [r.call_id for r in tracker.records(since=day)] == ["c3", "A1", "c4"]
+    assert [r.call_id for r in tracker.records(until=day)] == ["c1", "c2"]
+    assert [r.call_id for r in tracker.records(vendor="atoms")] == ["A1"]
+    assert [r.call_id for r in tracker.records(status=["busy", CallStatus.FAILED])] == ["c2", "A1"]
+    assert [r.call_id for r in tracker.records(terminal=False)] == ["c3"]
+    assert [r.call_id for r in tracker.records(campaign_id="b1")] == ["c1", "c2"]
+    assert [r.call_id for r in tracker.records(agent_id="agt2")] == ["c4"]
+    assert [r.call_id for r in tracker.records(vendor="dialnexa", terminal=True, since=day)] == ["c4"]
+
+
+def test_records_come_lazily_one_page_at_a_time(tracker: CallTracker) -> None:
+    calls = [_call(f"p{i:03d}", "completed", f"2026-02-01T{i // 60:02d}:{i % 60:02d}:00Z") for i in range(50)]
+    tracker.observe_many(calls)
+    pages: list[int] = []
+    real_page = tracker.store.page
+
+    def counting(*args: object) -> object:
+        result = real_page(*args)  # type: ignore[arg-type]
+        pages.append(len(result))
+        return result
+
+    tracker.store.page = counting  # type: ignore[method-assign]
+    listed = tracker.records(page_size=7)
+    assert pages == []  # nothing read before the first record is asked for
+    assert next(listed).call_id == "p000" and pages == [7]
+    assert [r.call_id for r in listed] == [c.call_id for c in calls[1:]]
+    assert pages == [7] * 7 + [1]
+
+
+def test_counts_group_selected_calls(tracker: CallTracker) -> None:
+    tracker.observe_many(HISTORY)
+    assert tracker.counts(by=("vendor", "status")) == {
+        ("atoms", "failed"): 1, ("dialnexa", "busy"): 1, ("dialnexa", "completed"): 1,
+        ("dialnexa", "in_progress"): 1, ("dialnexa", "no_answer"): 1,
+    }  # fmt: skip
+    assert tracker.counts(by="terminal") == {(False,): 1, (True,): 4}
+    assert tracker.counts(by=("end_reason",), vendor="dialnexa", terminal=True) == {
+        ("busy",): 1, ("no_answer",): 1, ("normal_clearing",): 1
+    }  # fmt: skip
+    assert tracker.counts(by=("campaign_id",)) == {(None,): 2, ("b1",): 2, ("b2",): 1}
+    with pytest.raises(callstatus.UsageError, match="group by"):
+        tracker.counts(by=("raw",))
+
+
+def test_observe_many_does_what_observing_one_by_one_does(tracker: CallTracker) -> None:
+    records = _records(15, seed=5)
+    stream = records + records[:10]
+    one_by_one = CallTracker(MemoryStore())
+    expected = [one_by_one.observe(record) for record in stream]
+    assert tracker.observe_many(stream, batch_size=7) == expected
+
+
+def test_stale_judges_by_the_calls_own_time(tracker: CallTracker) -> None:
+    late_import = _call("old", "in-progress", "2026-01-01T10:00:00Z")
+    fresh = _call("new", "in-progress", datetime.now(UTC).isoformat())
+    unknown_time = _call("seen", "initiated")  # no time of its own: when the tracker saw it
+    tracker.observe_many([late_import, fresh, unknown_time])
+    assert [r.call_id for r in tracker.stale(timedelta(minutes=30))] == ["old"]
+    later = datetime.now(UTC) + timedelta(hours=1)
+    assert sorted(r.call_id for r in tracker.stale(timedelta(minutes=30), now=later)) == ["new", "old", "seen"]
+
+
+def test_forget_deletes_whole_calls_past_a_retention_period(tracker: CallTracker) -> None:
+    tracker.observe_many(HISTORY)
+    assert tracker.forget(timedelta(days=30), now=datetime(2026, 2, 1, 10, 30, tzinfo=UTC)) == 3  # before Jan 2, 10:30
+    assert [r.call_id for r in tracker.records()] == ["A1", "c4"]
+    again = tracker.observe(HISTORY[0])
+    assert not again.duplicate and again.previous is None  # its observation keys went with it
+
+
+def test_an_event_without_a_call_is_kept_as_a_delivery_only(tracker: CallTracker) -> None:
+    event = callstatus.parse_webhook(b'{"event": "batch.completed", "batchId": "b9"}', {}, "dialgen")
+    assert event.call is None
+    first, second = tracker.observe_many([event, event])
+    assert (first.record, first.duplicate, second.duplicate) == (None, False, True)
+
+
+def test_observe_refuses_what_is_not_an_observation(tracker: CallTracker) -> None:
+    with pytest.raises(callstatus.UsageError, match="CallRecord or a CallEvent"):
+        tracker.observe({"id": "c1"})

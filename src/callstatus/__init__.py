@@ -23,14 +23,15 @@ from .clients import (
     VendorResponseError,
     VendorServerError,
 )
-from .errors import NormalizationError, TableError, UnknownVendorError
+from .errors import Error, NormalizationError, TableError, TrackerError, UnknownVendorError, UsageError
 from .events import CallEvent, EventType
 from .lifecycle import merge, merge_all
 from .normalize import detect_vendor, get_adapter, normalize, normalize_many, register, vendors
 from .record import CallRecord
 from .registry import Registry, default_registry
+from .stores import MemoryStore, SQLiteStore
 from .tables import load_table
-from .tracker import CallTracker, MemoryStore, Observation, SQLiteStore
+from .tracker import CallTracker, Observation
 from .vocabulary import AnsweredBy, CallStatus, Direction, EndedBy, EndReason, Fault, Phase, ReasonGroup
 from .webhooks import WebhookAuthError, WebhookError, parse_webhook
 
@@ -57,6 +58,7 @@ __all__ = [
     "Direction",
     "EndReason",
     "EndedBy",
+    "Error",
     "EventType",
     "Fault",
     "InsufficientCreditsError",
@@ -72,8 +74,10 @@ __all__ = [
     "RetryPolicy",
     "SQLiteStore",
     "TableError",
+    "TrackerError",
     "UnknownVendorError",
     "Unmapped",
+    "UsageError",
     "VendorAPIError",
     "VendorConnectionError",
     "VendorRequestError",

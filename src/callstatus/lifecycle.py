@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from .errors import UsageError
 from .record import CallRecord, build_record
 from .registry import Registry, default_registry
 from .vocabulary import CallStatus
@@ -72,13 +73,14 @@ def attempt_key(record: CallRecord, registry: Registry | None = None) -> tuple[i
     return (record.attempt or 1, start)
 
 
-def _decisive_key(record: CallRecord, attempt: tuple[int, float]) -> tuple[Any, ...]:
-    return (
-        attempt,
-        STATUS_PRECEDENCE[record.status],
-        record.raw_reason is not None,
-        _canonical([getattr(record, name) for name in _DECISIVE]),
-    )
+def _decisive(a: dict[str, Any], b: dict[str, Any], attempt_a: tuple[int, float], attempt_b: tuple[int, float]) -> bool:
+    """Whether ``a`` is the decisive observation of the two (their fields, as dicts); the content decides only
+    when attempt, status precedence and the presence of a raw reason all tie."""
+    key_a = (attempt_a, STATUS_PRECEDENCE[a["status"]], a["raw_reason"] is not None)
+    key_b = (attempt_b, STATUS_PRECEDENCE[b["status"]], b["raw_reason"] is not None)
+    if key_a != key_b:
+        return key_a > key_b
+    return _canonical([a[name] for name in _DECISIVE]) >= _canonical([b[name] for name in _DECISIVE])
 
 
 def _either(join: Callable[[T, T], T]) -> Callable[[T | None, T | None], T | None]:
@@ -95,6 +97,8 @@ def _either(join: Callable[[T, T], T]) -> Callable[[T | None, T | None], T | Non
 
 
 def _greatest(a: Any, b: Any) -> Any:
+    if a == b:
+        return a
     return a if _canonical(a) >= _canonical(b) else b
 
 
@@ -142,6 +146,9 @@ _ATTEMPT_JOINS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+_FIELDS = tuple(CallRecord.model_fields)
+
+
 def merge(a: CallRecord, b: CallRecord, *, registry: Registry | None = None) -> CallRecord:
     """The current truth about a call from two observations of it; ``ValueError`` for two different calls.
 
@@ -152,24 +159,23 @@ def merge(a: CallRecord, b: CallRecord, *, registry: Registry | None = None) -> 
     (default: the default registry).
     """
     if (a.vendor, a.call_id) != (b.vendor, b.call_id):
-        raise ValueError(
+        raise UsageError(
             f"cannot merge observations of different calls: {a.vendor}/{a.call_id} and {b.vendor}/{b.call_id}"
         )
-    if a == b:
+    fields_a, fields_b = a.__dict__, b.__dict__
+    if fields_a == fields_b:
         return a
     attempt_a, attempt_b = attempt_key(a, registry), attempt_key(b, registry)
-    decisive = a if _decisive_key(a, attempt_a) >= _decisive_key(b, attempt_b) else b
+    decisive = fields_a if _decisive(fields_a, fields_b, attempt_a, attempt_b) else fields_b
+    same_attempt = attempt_a == attempt_b
     values: dict[str, Any] = {}
-    for name in CallRecord.model_fields:
-        if name in _CALL_JOINS:
-            values[name] = _CALL_JOINS[name](getattr(a, name), getattr(b, name))
-        elif name in _ATTEMPT_JOINS:
-            if attempt_a == attempt_b:
-                values[name] = _ATTEMPT_JOINS[name](getattr(a, name), getattr(b, name))
-            else:
-                values[name] = getattr(decisive, name)
-        else:
-            values[name] = getattr(decisive, name)
+    for name in _FIELDS:
+        join = _CALL_JOINS.get(name) or (_ATTEMPT_JOINS.get(name) if same_attempt else None)
+        if join is None:
+            values[name] = decisive[name]
+            continue
+        value_a, value_b = fields_a[name], fields_b[name]
+        values[name] = value_a if value_a is value_b or value_a == value_b else join(value_a, value_b)
     return build_record(values)
 
 
@@ -177,5 +183,5 @@ def merge_all(records: Iterable[CallRecord], *, registry: Registry | None = None
     """All observations of one call merged into one; ``ValueError`` when there are none or they differ in call."""
     items = list(records)
     if not items:
-        raise ValueError("nothing to merge")
+        raise UsageError("nothing to merge")
     return reduce(lambda a, b: merge(a, b, registry=registry), items)

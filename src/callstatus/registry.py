@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .adapter import Adapter, Shape
-from .errors import UnknownVendorError
+from .errors import TableError, UnknownVendorError, UsageError
 from .tables import load_table
 
 __all__ = ["ENTRY_POINT_GROUP", "Registry", "builtin_tables", "default_registry"]
@@ -38,7 +38,7 @@ class Registry:
             adapter = load_table(adapter if isinstance(adapter, Traversable) else Path(adapter))
         existing = self._adapters.get(adapter.id)
         if existing is not None and not replace:
-            raise ValueError(f"vendor {adapter.id!r} is already registered (from {existing.source})")
+            raise UsageError(f"vendor {adapter.id!r} is already registered (from {existing.source})")
         self._adapters[adapter.id] = adapter
         return adapter
 
@@ -102,7 +102,7 @@ def builtin_tables() -> list[Traversable]:
     else:
         folder = Path(__file__).resolve().parents[2] / "adapters"
     if not folder.is_dir():
-        raise RuntimeError(f"callstatus is installed without its vendor tables (looked in {folder})")
+        raise TableError("callstatus is installed without its vendor tables", source=str(folder))
     return sorted((item for item in folder.iterdir() if item.name.endswith(".toml")), key=lambda item: item.name)
 
 

@@ -17,7 +17,7 @@ import orjson
 from ._codegen import Getter
 from .adapter import Adapter, OnUnmapped
 from .convert import timestamp
-from .errors import NormalizationError, UnknownVendorError
+from .errors import Error, NormalizationError, UnknownVendorError, UsageError
 from .events import CallEvent, EventType
 from .normalize import normalize
 from .registry import Registry, default_registry
@@ -32,7 +32,7 @@ DEFAULT_TOKEN_HEADER = "x-webhook-token"
 """Where a shared token may come, besides ``Authorization: Bearer``, for vendors without a signature scheme."""
 
 
-class WebhookError(ValueError):
+class WebhookError(Error, ValueError):
     """A webhook the receiver should refuse; ``status_code`` is the HTTP status to answer (400 or 413)."""
 
     def __init__(self, message: str, *, status_code: int = 400, vendor: str | None = None) -> None:
@@ -56,10 +56,10 @@ class _Secret:
 
     def __init__(self, value: str | bytes) -> None:
         if not isinstance(value, str | bytes):
-            raise TypeError("the webhook secret must be str or bytes")
+            raise UsageError("the webhook secret must be str or bytes")
         self._value = value.encode("utf-8") if isinstance(value, str) else bytes(value)
         if not self._value:
-            raise ValueError("the webhook secret is empty")
+            raise UsageError("the webhook secret is empty")
 
     def __repr__(self) -> str:
         return "<secret>"
@@ -100,7 +100,7 @@ def parse_webhook(
     registry = registry or default_registry()
     adapter = None if vendor is None else _webhook_adapter(registry.get(vendor))
     if not isinstance(body, bytes | bytearray | memoryview):
-        raise TypeError(f"the body must be the raw bytes received, not {type(body).__name__}")
+        raise UsageError(f"the body must be the raw bytes received, not {type(body).__name__}")
     data = bytes(body)
     if len(data) > max_bytes:
         raise WebhookError(
@@ -120,7 +120,7 @@ def parse_webhook(
 
 def _webhook_adapter(adapter: Adapter) -> Adapter:
     if adapter.webhook is None:
-        raise ValueError(f"vendor {adapter.id!r} has no [webhook] table ({adapter.source})")
+        raise UsageError(f"vendor {adapter.id!r} has no [webhook] table ({adapter.source})")
     return adapter
 
 

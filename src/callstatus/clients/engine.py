@@ -20,7 +20,7 @@ import orjson
 
 from ..adapter import Adapter, OnUnmapped
 from ..apitable import ApiTable, Endpoint, read_first
-from ..errors import NormalizationError
+from ..errors import NormalizationError, UsageError
 from ..record import CallRecord
 from ..vocabulary import CallStatus
 from .errors import (
@@ -84,7 +84,7 @@ Listing = Generator["Request | tuple[CallRecord, ...]", "Reply | None", None]
 
 def _reply_of(value: Reply | None) -> Reply:
     if value is None:  # pragma: no cover - only a broken driver sends None after a request
-        raise RuntimeError("the driver sent no reply for a request")
+        raise UsageError("the driver sent no reply for a request")
     return value
 
 
@@ -118,15 +118,15 @@ class Engine:
         """Check the settings, filling the API key and account ids from the environment when not given."""
         api = adapter.api
         if api is None:
-            raise ValueError(f"the {adapter.id} table has no [api] section")
+            raise UsageError(f"the {adapter.id} table has no [api] section")
         key = api_key or os.environ.get(env_name(adapter.id, "api_key"))
         if not key:
-            raise ValueError(f"{adapter.id}: no API key; pass api_key= or set {env_name(adapter.id, 'api_key')}")
+            raise UsageError(f"{adapter.id}: no API key; pass api_key= or set {env_name(adapter.id, 'api_key')}")
         params = []
         for argument, parameter in api.credentials.items():
             value = credentials.get(argument) or os.environ.get(env_name(adapter.id, argument))
             if not value:
-                raise ValueError(f"{adapter.id}: pass {argument}= or set {env_name(adapter.id, argument)}")
+                raise UsageError(f"{adapter.id}: pass {argument}= or set {env_name(adapter.id, argument)}")
             params.append((parameter, value))
         return cls(
             adapter=adapter,
@@ -316,7 +316,7 @@ class Engine:
             if value is None:
                 continue
             if name not in endpoint.filters:
-                raise ValueError(f"{self.adapter.id}: {endpoint.name} takes no {name} filter")
+                raise UsageError(f"{self.adapter.id}: {endpoint.name} takes no {name} filter")
             spec = self.api.filters[name]
             if spec.reverse is not None:
                 statuses = _statuses(value)
@@ -335,12 +335,12 @@ class Engine:
         """The page size to ask for: the caller's, checked against the vendor's documented maximum."""
         pages = self.api.pages
         if pages is None:  # pragma: no cover - compile_api refuses paged endpoints without [api.pages]
-            raise ValueError(f"{self.adapter.id}: no [api.pages]")
+            raise UsageError(f"{self.adapter.id}: no [api.pages]")
         if page_size is None:
             return pages.size
         if page_size < 1 or (pages.max_size is not None and page_size > pages.max_size):
             limit = "" if pages.max_size is None else f" (at most {pages.max_size})"
-            raise ValueError(f"{self.adapter.id}: page_size {page_size!r} is out of range{limit}")
+            raise UsageError(f"{self.adapter.id}: page_size {page_size!r} is out of range{limit}")
         return page_size
 
     def stale(self, endpoint: Endpoint, record: CallRecord) -> bool:
@@ -365,7 +365,7 @@ def _statuses(value: Any) -> tuple[CallStatus, ...]:
     try:
         return tuple(CallStatus(item) for item in values)
     except ValueError:
-        raise ValueError(f"status filter: not a canonical status in {values!r}") from None
+        raise UsageError(f"status filter: not a canonical status in {values!r}") from None
 
 
 def _time(value: date, form: str, name: str) -> str:
@@ -374,7 +374,7 @@ def _time(value: date, form: str, name: str) -> str:
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day, tzinfo=UTC)
     if value.tzinfo is None:
-        raise ValueError(f"{name}: give a timezone-aware datetime, not {value!r}")
+        raise UsageError(f"{name}: give a timezone-aware datetime, not {value!r}")
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -436,7 +436,7 @@ def listing(engine: Engine, name: str, filters: Mapping[str, Any], page_size: in
     endpoint = engine.api.endpoint(name)
     pages = engine.api.pages
     if pages is None:  # pragma: no cover - compile_api refuses paged endpoints without [api.pages]
-        raise ValueError(f"{engine.adapter.id}: no [api.pages]")
+        raise UsageError(f"{engine.adapter.id}: no [api.pages]")
     query, wanted = engine.query(endpoint, filters)
     size = engine.page_size(page_size)
     seen: set[str] = set()

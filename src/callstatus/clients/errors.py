@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import Error
+
 __all__ = [
     "AuthError",
     "ConflictError",
@@ -18,7 +20,7 @@ __all__ = [
 ]
 
 
-class VendorAPIError(Exception):
+class VendorAPIError(Error):
     """A vendor API call failed. ``envelope`` is the vendor's error body as sent (None when it was not JSON)."""
 
     def __init__(

@@ -10,6 +10,8 @@ from email.utils import parsedate_to_datetime
 
 import attrs
 
+from ..errors import UsageError
+
 __all__ = ["RateLimiter", "RetryPolicy", "parse_retry_after"]
 
 
@@ -60,7 +62,7 @@ class RateLimiter:
 
     def __init__(self, per_second: float | None = None) -> None:
         if per_second is not None and not per_second > 0:
-            raise ValueError(f"max_requests_per_second must be positive, not {per_second!r}")
+            raise UsageError(f"max_requests_per_second must be positive, not {per_second!r}")
         self.per_second = per_second
         self._interval = 0.0 if per_second is None else 1.0 / per_second
         self._next = 0.0

@@ -24,6 +24,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
 
+from ..errors import UsageError
+
 __all__ = ["AtomsServer", "DialNexaServer", "DialgenServer", "FakeVendorServer", "Fault", "Seen"]
 
 Answer = tuple[int, dict[str, str], Any]
@@ -186,7 +188,7 @@ class FakeVendorServer:
     def url(self) -> str:
         """The base URL to give a client, e.g. ``http://127.0.0.1:53211/v1``."""
         if self._server is None:
-            raise RuntimeError("the server is not started")
+            raise UsageError("the server is not started")
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}{self.prefix}"
 
@@ -344,7 +346,7 @@ class DialNexaServer(FakeVendorServer):
 
     def __init__(self, *, envelope: str = "meta", **kwargs: Any) -> None:
         if envelope not in ("meta", "meta-without-total-pages", "array"):
-            raise ValueError(f"unknown envelope {envelope!r}")
+            raise UsageError(f"unknown envelope {envelope!r}")
         self.envelope = envelope
         super().__init__(**kwargs)
 
