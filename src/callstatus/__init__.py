@@ -33,7 +33,7 @@ from .stores import MemoryStore, SQLiteStore
 from .tables import load_table
 from .tracker import CallTracker, Observation
 from .vocabulary import AnsweredBy, CallStatus, Direction, EndedBy, EndReason, Fault, Phase, ReasonGroup
-from .webhooks import WebhookAuthError, WebhookError, parse_webhook
+from .webhooks import WebhookAuthError, WebhookError, WebhookSecrets, parse_webhook
 
 try:
     __version__ = _version("callstatus")
@@ -85,6 +85,7 @@ __all__ = [
     "VendorServerError",
     "WebhookAuthError",
     "WebhookError",
+    "WebhookSecrets",
     "__version__",
     "default_registry",
     "detect_vendor",

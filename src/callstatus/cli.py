@@ -1,5 +1,5 @@
 """The ``callstatus`` command: normalize payload files to canonical NDJSON, check them for unmapped values,
-list vendors, write the JSON Schemas.
+fetch from vendors' APIs, serve the webhook receiver, export a tracker, list vendors, write the JSON Schemas.
 
 Exit codes: 0 success, 1 a data problem (a payload that fails, an unmapped value in ``check``), 2 a usage
 problem (a bad option, an unknown vendor, a file that cannot be read). Each problem is one line on stderr.
@@ -15,18 +15,18 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from . import __version__
 from .adapter import Unmapped
 from .clients import CLIENTS, VendorAPIError
-from .errors import NormalizationError, TableError, UnknownVendorError
+from .errors import NormalizationError, TableError, TrackerError, UnknownVendorError, UsageError
 from .normalize import normalize, split_payloads
 from .record import CallRecord
 from .registry import default_registry
 from .schemas import write_schemas
+from .trackercli import add_commands, export, serve, when
 from .vocabulary import CallStatus
 
 __all__ = ["main"]
@@ -70,8 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     fetch.add_argument("vendor", help="vendor id")
     fetch.add_argument("--status", action="append", help="canonical status (repeat or comma-separate)")
-    fetch.add_argument("--since", type=_when, help="ISO 8601 time (UTC when it has no offset)")
-    fetch.add_argument("--until", type=_when, help="ISO 8601 time (UTC when it has no offset)")
+    fetch.add_argument("--since", type=when, help="ISO 8601 time (UTC when it has no offset)")
+    fetch.add_argument("--until", type=when, help="ISO 8601 time (UTC when it has no offset)")
     fetch.add_argument("--agent-id", help="only this agent's calls")
     fetch.add_argument("--call-id", action="append", help="fetch these calls (repeatable) instead of listing")
     fetch.add_argument("--batch-id", help="fetch the calls of this batch instead of listing")
@@ -80,17 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--timeout", type=float, default=None, help="seconds per request (default 10)")
     fetch.add_argument("--max-requests-per-second", type=float, default=None, help="client-side rate limit")
 
+    add_commands(commands)
+
     schema = commands.add_parser("schema", help="write the JSON Schemas (call record, adapter table)")
     schema.add_argument("--out", required=True, metavar="DIR", help="directory to write them into")
     return parser
-
-
-def _when(text: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 @contextmanager
@@ -266,6 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "fetch":
             return _fetch(args)
+        if args.command == "serve":
+            return serve(args)
+        if args.command == "export":
+            return export(args)
         if args.command == "vendors":
             for adapter in default_registry():
                 print(f"{adapter.id}\t{adapter.name}")
@@ -277,9 +275,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path in written:
             print(path)
         return 0
-    except _UsageError as exc:
+    except (_UsageError, UsageError) as exc:
         print(f"callstatus: error: {exc}", file=sys.stderr)
         return 2
+    except TrackerError as exc:
+        print(f"callstatus: {exc}", file=sys.stderr)
+        return 1
     except UnknownVendorError as exc:
         print(f"callstatus: error: {exc}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ from typing import IO, Any
 import orjson
 
 from .adapter import Adapter, OnUnmapped
+from .canonical import canonical_record
 from .errors import NormalizationError
 from .record import CallRecord
 from .registry import Registry, default_registry
@@ -73,6 +74,8 @@ def normalize(
     several fit). Unknown vendor values become ``unknown`` with the raw value kept and one warning logged;
     ``strict=True`` raises ``NormalizationError`` instead. ``on_unmapped`` receives an ``Unmapped`` for every
     unknown value. A mapping is copied through JSON first, so the record does not share the caller's objects.
+    A canonical record (a ``CallRecord``'s JSON form, or a flat export row) is returned as it is, never read
+    through a vendor table; with ``vendor=`` it must be that vendor's.
     """
     if registry is None:
         registry = default_registry()
@@ -86,13 +89,19 @@ def normalize(
             if data.__class__ is dict:
                 dispatch = adapter.dispatchers.get(tuple(data))  # Adapter.normalize's first step, inlined
                 if dispatch is None:
-                    return adapter.normalize(data, strict=strict, on_unmapped=on_unmapped)
+                    return canonical_record(data, vendor) or adapter.normalize(
+                        data, strict=strict, on_unmapped=on_unmapped
+                    )
                 record = dispatch(data)
                 if record is not None:
                     return record
                 return adapter.normalize_carefully(data, strict=strict, on_unmapped=on_unmapped)
     data = _object(payload, vendor)
-    adapter = registry.match(data)[0] if vendor is None else registry.get(vendor)
+    adapter = None if vendor is None else registry.get(vendor)
+    record = canonical_record(data, vendor)
+    if record is not None:
+        return record
+    adapter = adapter or registry.match(data)[0]
     return adapter.normalize(data, strict=strict, on_unmapped=on_unmapped)
 
 
@@ -136,6 +145,10 @@ def _records(
             if item is _END:
                 return
             data = item if item.__class__ is dict else _object(item, vendor)
+            record = canonical_record(data, vendor)
+            if record is not None:
+                yield record
+                continue
             found = adapter if adapter is not None else registry.match(data)[0]
             yield found.normalize(data, strict=strict, on_unmapped=on_unmapped)
         except NormalizationError as exc:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .events import call_event_schema
+from .export import row_schema
 from .record import CallRecord
 from .spec import TableSpec
 
@@ -27,6 +28,7 @@ SCHEMAS = {
     "call-record.schema.json": _call_record,
     "call-event.schema.json": call_event_schema,
     "adapter.schema.json": _adapter_table,
+    "export-row.schema.json": row_schema,
 }
 """File name -> function building that schema."""
 

@@ -7,8 +7,7 @@ section of the vendor tables; this module applies it. Every refusal carries the 
 from __future__ import annotations
 
 import hashlib
-import hmac
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,10 +20,19 @@ from .errors import Error, NormalizationError, UnknownVendorError, UsageError
 from .events import CallEvent, EventType
 from .normalize import normalize
 from .registry import Registry, default_registry
+from .signing import MAX_SIGNATURES, Secret, WebhookSecrets
 from .tokens import MAX_TOKEN_CHARS
 from .webhooktable import EventMeaning, Signature, WebhookTable
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TOKEN_HEADER", "WebhookAuthError", "WebhookError", "parse_webhook"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_TOKEN_HEADER",
+    "WebhookAuthError",
+    "WebhookError",
+    "WebhookSecrets",
+    "parse_webhook",
+    "webhook_vendors",
+]
 
 DEFAULT_MAX_BYTES = 1_048_576
 """Bodies above this many bytes are refused (413) before anything else is done with them."""
@@ -49,36 +57,13 @@ class WebhookAuthError(WebhookError):
         super().__init__(message, status_code=401, vendor=vendor)
 
 
-class _Secret:
-    """The configured secret, kept out of reprs, messages and the locals of the frames that use it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str | bytes) -> None:
-        if not isinstance(value, str | bytes):
-            raise UsageError("the webhook secret must be str or bytes")
-        self._value = value.encode("utf-8") if isinstance(value, str) else bytes(value)
-        if not self._value:
-            raise UsageError("the webhook secret is empty")
-
-    def __repr__(self) -> str:
-        return "<secret>"
-
-    def hexdigest(self, body: bytes) -> bytes:
-        """The hex HMAC-SHA256 of a body, keyed by the secret."""
-        return hmac.new(self._value, body, hashlib.sha256).hexdigest().encode("ascii")
-
-    def matches(self, token: str) -> bool:
-        """Whether a presented token is the secret, in constant time."""
-        return hmac.compare_digest(self._value, token.encode("utf-8", "replace"))
-
-
 def parse_webhook(
     body: bytes,
     headers: Mapping[str, str],
     vendor: str | None = None,
     *,
-    secret: str | bytes | None = None,
+    secret: str | bytes | Mapping[str, str | bytes] | WebhookSecrets | None = None,
+    allow_unsigned: bool | Iterable[str] = False,
     token_header: str = DEFAULT_TOKEN_HEADER,
     max_bytes: int = DEFAULT_MAX_BYTES,
     registry: Registry | None = None,
@@ -87,15 +72,19 @@ def parse_webhook(
 ) -> CallEvent:
     """The canonical event of one webhook delivery: its raw body bytes and its headers (any case).
 
-    In order: a body over ``max_bytes`` is refused (``WebhookError``, 413); with a ``secret``, the vendor's
-    signature (hex HMAC-SHA256 of the raw body) or, for vendors without a documented scheme, the shared token
-    (``Authorization: Bearer`` or ``token_header``) is checked before the body is parsed (``WebhookAuthError``,
-    401); a body that is not a JSON object or that no vendor's webhook table recognises is refused (400).
-    ``vendor=None`` detects the vendor from the event name and the embedded call. An event name the table does
-    not know becomes ``other``, with one warning logged; ``strict=True`` refuses it (400) and any unknown value
-    in the call. A vendor that is not registered, or has no ``[webhook]`` table, is a ``ValueError``.
+    Every delivery is authenticated with the secret of the vendor it is for: ``secret`` is one secret, or a
+    mapping (or ``WebhookSecrets``) of vendor id to secret. A vendor without a secret is refused (401) unless
+    ``allow_unsigned`` names it (or is True); with neither a secret nor ``allow_unsigned`` the call is a
+    ``UsageError``. In order: a body over ``max_bytes`` is refused (413); the signature (hex HMAC-SHA256 of
+    the raw body) or, for vendors without a documented scheme, the shared token (``Authorization: Bearer`` or
+    ``token_header``) is checked before the body is parsed, every value of a repeated header tried (401); a
+    body that is not a JSON object or that no vendor's webhook table recognises is refused (400); with
+    ``vendor=None`` the vendor is detected, then the delivery must have passed that vendor's check (401).
+    An event name the table does not know becomes ``other``, with one warning logged; ``strict=True`` refuses
+    it (400) and any unknown value in the call. A vendor that is not registered, or has no ``[webhook]`` table,
+    is a ``UsageError``.
     """
-    key = None if secret is None else _Secret(secret)
+    keys = _keys(secret, allow_unsigned)
     del secret
     registry = registry or default_registry()
     adapter = None if vendor is None else _webhook_adapter(registry.get(vendor))
@@ -106,16 +95,64 @@ def parse_webhook(
         raise WebhookError(
             f"body of {len(data)} bytes is over the limit of {max_bytes}", status_code=413, vendor=vendor
         )
-    lowered = _lower(headers)
-    passed: frozenset[str] = frozenset()
-    if key is not None:
-        passed = _authenticate([adapter] if adapter else _webhook_adapters(registry), key, data, lowered, token_header)
+    passed = _authenticate(
+        [adapter] if adapter else _webhook_adapters(registry), keys, data, _lower(headers), token_header.lower()
+    )
     payload = _object(data, vendor)
     if adapter is None:
         adapter = _detect(payload, registry)
-    if key is not None and adapter.id not in passed:
+    if adapter.id not in passed:
         raise WebhookAuthError("the signature or token is not this vendor's", vendor=adapter.id)
     return _event(adapter, payload, data, registry, strict, on_unmapped)
+
+
+def webhook_vendors(registry: Registry | None = None) -> list[str]:
+    """The ids of the registered vendors that have a ``[webhook]`` table, sorted."""
+    return sorted(adapter.id for adapter in _webhook_adapters(registry or default_registry()))
+
+
+class _Keys:
+    """Which secret authenticates which vendor, and which vendors may deliver unsigned."""
+
+    __slots__ = ("_every", "_secrets", "_unsigned")
+
+    def __init__(self, every: Secret | None, secrets: Mapping[str, Secret], unsigned: frozenset[str] | bool) -> None:
+        self._every = every
+        self._secrets = secrets
+        self._unsigned = unsigned
+
+    def __repr__(self) -> str:
+        return "<webhook keys>"
+
+    def secret(self, vendor: str) -> Secret | None:
+        return self._every if self._every is not None else self._secrets.get(vendor)
+
+    def unsigned(self, vendor: str) -> bool:
+        return self._unsigned is True or (not isinstance(self._unsigned, bool) and vendor in self._unsigned)
+
+
+def _keys(
+    secret: str | bytes | Mapping[str, str | bytes] | WebhookSecrets | None, allow_unsigned: bool | Iterable[str]
+) -> _Keys:
+    if isinstance(allow_unsigned, str | bytes):
+        raise UsageError("allow_unsigned takes True or a set of vendor ids, e.g. {'dialgen'}")
+    everyone = allow_unsigned is True
+    named = frozenset() if isinstance(allow_unsigned, bool) else frozenset(allow_unsigned)
+    if secret is None:
+        if not (everyone or named):
+            raise UsageError("no webhook secret: pass secret= (one, or per vendor), or allow_unsigned= to opt out")
+        return _Keys(None, {}, True if everyone else named)
+    if everyone:
+        raise UsageError("allow_unsigned=True with a secret: name the vendors that deliver unsigned instead")
+    if isinstance(secret, Mapping):
+        secrets = secret if isinstance(secret, WebhookSecrets) and not named else None
+        if secrets is None:
+            before: frozenset[str] = secret.unsigned if isinstance(secret, WebhookSecrets) else frozenset()
+            secrets = WebhookSecrets(secret, allow_unsigned=before | named)
+        return _Keys(None, secrets, secrets.unsigned)
+    if named:
+        raise UsageError("one secret for every vendor leaves none unsigned: pass a secret per vendor instead")
+    return _Keys(Secret(secret), {}, frozenset())
 
 
 def _webhook_adapter(adapter: Adapter) -> Adapter:
@@ -128,27 +165,35 @@ def _webhook_adapters(registry: Registry) -> list[Adapter]:
     return [adapter for adapter in registry if adapter.webhook is not None]
 
 
-def _lower(headers: Mapping[str, str]) -> dict[str, str]:
-    """Header names in lower case; values kept as sent (bytes read as Latin-1, as HTTP does)."""
-    lowered: dict[str, str] = {}
-    for name, value in headers.items():
+def _lower(headers: Mapping[str, str]) -> dict[str, list[str]]:
+    """Header names in lower case, each with every value sent (bytes read as Latin-1, as HTTP does).
+
+    Repeated headers keep all their values: ``multi_items()`` (httpx) or ``items()`` listing repeats (Starlette).
+    """
+    lowered: dict[str, list[str]] = {}
+    multi = getattr(headers, "multi_items", None)
+    for name, value in multi() if callable(multi) else headers.items():
         name_text = name.decode("latin-1") if isinstance(name, bytes) else name
         value_text = value.decode("latin-1") if isinstance(value, bytes) else value
         if isinstance(name_text, str) and isinstance(value_text, str):
-            lowered[name_text.lower()] = value_text
+            lowered.setdefault(name_text.lower(), []).append(value_text)
     return lowered
 
 
 def _authenticate(
-    adapters: list[Adapter], key: _Secret, body: bytes, headers: dict[str, str], token_header: str
+    adapters: list[Adapter], keys: _Keys, body: bytes, headers: dict[str, list[str]], token_header: str
 ) -> frozenset[str]:
-    """The ids of the vendors whose scheme the request passes; ``WebhookAuthError`` when it passes none."""
+    """The ids of the vendors whose check the request passes (or that may deliver unsigned); 401 when none."""
     passed: set[str] = set()
     presented = False
-    digest: list[bytes] = []
     for adapter in adapters:
         assert adapter.webhook is not None
-        verdict = _check(adapter.webhook.signature, key, body, headers, token_header.lower(), digest)
+        secret = keys.secret(adapter.id)
+        if secret is None:
+            if keys.unsigned(adapter.id):
+                passed.add(adapter.id)
+            continue
+        verdict = _check(adapter.webhook.signature, secret, body, headers, token_header, adapter.id)
         presented = presented or verdict is not None
         if verdict:
             passed.add(adapter.id)
@@ -156,10 +201,10 @@ def _authenticate(
         return frozenset(passed)
     vendor = adapters[0].id if len(adapters) == 1 else None
     if not presented:
-        expected = " or ".join(
-            sorted({_expected(adapter.webhook, token_header) for adapter in adapters if adapter.webhook})
-        )
-        raise WebhookAuthError(f"no signature or token: expected {expected}", vendor=vendor)
+        schemes = {_expected(a.webhook, token_header) for a in adapters if a.webhook and keys.secret(a.id)}
+        if not schemes:
+            raise WebhookAuthError("no webhook secret is configured for this vendor", vendor=vendor)
+        raise WebhookAuthError(f"no signature or token: expected {' or '.join(sorted(schemes))}", vendor=vendor)
     raise WebhookAuthError("the signature or token does not match", vendor=vendor)
 
 
@@ -167,27 +212,36 @@ def _expected(webhook: WebhookTable, token_header: str) -> str:
     signature = webhook.signature
     if signature.scheme == "hmac-sha256":
         return "header " + " or ".join(signature.headers)
-    return "'Authorization: Bearer <token>' or header " + " or ".join((token_header.lower(), *signature.headers))
+    return "'Authorization: Bearer <token>' or header " + " or ".join((token_header, *signature.headers))
 
 
 def _check(
-    signature: Signature, key: _Secret, body: bytes, headers: dict[str, str], token_header: str, digest: list[bytes]
+    signature: Signature, secret: Secret, body: bytes, headers: dict[str, list[str]], token_header: str, vendor: str
 ) -> bool | None:
     """True: authentic; False: a signature or token was presented and is wrong; None: none was presented."""
     if signature.scheme == "hmac-sha256":
-        values = [headers[name] for name in signature.headers if name in headers]
+        values = [_hex(value, signature.prefix) for name in signature.headers for value in headers.get(name, ())]
         if not values:
             return None
-        if not digest:
-            digest.append(key.hexdigest(body))
-        return any(hmac.compare_digest(digest[0], _hex(value, signature.prefix)) for value in values)
-    tokens = [headers[name].strip() for name in (token_header, *signature.headers) if name in headers]
-    scheme, _, credentials = headers.get("authorization", "").strip().partition(" ")
-    if scheme.lower() == "bearer":
-        tokens.append(credentials.strip())
+        _bounded(values, vendor)
+        return secret.signs(body, values)
+    tokens = [value.strip() for name in (token_header, *signature.headers) for value in headers.get(name, ())]
+    for value in headers.get("authorization", ()):
+        scheme, _, credentials = value.strip().partition(" ")
+        if scheme.lower() == "bearer":
+            tokens.append(credentials.strip())
+    tokens = [token for token in tokens if token]
     if not tokens:
         return None
-    return any(key.matches(token) for token in tokens if token)
+    _bounded(tokens, vendor)
+    return secret.matches(tokens)
+
+
+def _bounded(values: list[Any], vendor: str) -> None:
+    if len(values) > MAX_SIGNATURES:
+        raise WebhookAuthError(
+            f"{len(values)} signature or token values: at most {MAX_SIGNATURES} are tried", vendor=vendor
+        )
 
 
 def _hex(value: str, prefix: str | None) -> bytes:

@@ -1,5 +1,6 @@
-"""Test helpers for users of callstatus: hypothesis strategies for every vendor's payloads, and fake vendor API
-servers on 127.0.0.1 (also as pytest fixtures: ``pytest_plugins = ["callstatus.testing.fixtures"]``).
+"""Test helpers for users of callstatus: hypothesis strategies for every vendor's payloads, ``sign`` for authentic
+webhook deliveries, and fake vendor API servers on 127.0.0.1 (also as pytest fixtures:
+``pytest_plugins = ["callstatus.testing.fixtures"]``).
 
 The strategies need the ``test`` extra (``pip install callstatus[test]``); the servers need nothing more.
 """
@@ -7,6 +8,7 @@ The strategies need the ``test`` extra (``pip install callstatus[test]``); the s
 from typing import Any
 
 from .servers import AtomsServer, DialgenServer, DialNexaServer, FakeVendorServer, Fault, Seen
+from .signing import sign
 
 _STRATEGIES = (
     "call_records",
@@ -40,6 +42,7 @@ __all__ = [
     "payloads",
     "raw_reasons",
     "raw_statuses",
+    "sign",
     "spelling_variants",
     "unknown_tokens",
     "vendors",
