@@ -30,3 +30,18 @@ def test_quick_start_has_two_commands_and_ci_runs_the_second() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1].replace("pip ", "python3 -m pip ").replace("python -m pytest", "python3 -m pytest") in ci
     assert os.access(ROOT / ".ci" / "run", os.X_OK)
+
+
+def test_the_quick_tour_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    section = README.split("## Receive, keep, export", 1)[1].split("\n## ", 1)[0]
+    (shell,) = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert "callstatus serve --db calls.db" in shell and "callstatus export --db calls.db" in shell
+    (code,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    namespace["app"].state.tracker.close()  # type: ignore[attr-defined]
+    assert capsys.readouterr().out == "{}\n"  # nothing received yet: no counts
+    assert (tmp_path / "calls.csv").read_text(encoding="utf-8").startswith("vendor,call_id,status,")
