@@ -11,17 +11,16 @@ import hashlib
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 import attrs
 
 from .errors import UsageError
 from .lifecycle import attempt_key
 from .record import CallRecord, record_json, same
-from .stores.base import COUNTABLE, Item, Store, query
+from .stores.base import COUNTABLE, Filters, Item, Store, query
 from .stores.memory import MemoryStore
 from .stores.sqlite import SQLiteStore
-from .vocabulary import CallStatus
 
 __all__ = ["CallTracker", "Observation"]
 
@@ -128,25 +127,14 @@ class CallTracker:
         """The current record of a call, None when it was never observed."""
         return self.store.get(vendor, call_id)
 
-    def records(
-        self,
-        *,
-        vendor: str | None = None,
-        status: CallStatus | str | Iterable[CallStatus | str] | None = None,
-        terminal: bool | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        campaign_id: str | None = None,
-        agent_id: str | None = None,
-        page_size: int = 500,
-    ) -> Iterator[CallRecord]:
-        """The calls a query selects, in call-time order, lazily, one page of ``page_size`` at a time.
+    def records(self, *, page_size: int = 500, **filters: Unpack[Filters]) -> Iterator[CallRecord]:
+        """The calls the filters select (``vendor``, ``status``, ``terminal``, ``since``, ``until``,
+        ``campaign_id``, ``agent_id``), in call-time order, lazily, one page of ``page_size`` at a time.
 
         ``since``/``until`` bound the call's own time (``started_at``, else ``created_at``, else when the tracker
         first saw it): since inclusive, until exclusive.
         """
-        selected = query(vendor=vendor, status=status, terminal=terminal, since=since, until=until,
-                         campaign_id=campaign_id, agent_id=agent_id)  # fmt: skip
+        selected = query(**filters)
         if page_size < 1:
             raise UsageError(f"page_size must be at least 1, not {page_size!r}")
         return self._pages(selected, page_size)
@@ -162,24 +150,14 @@ class CallTracker:
                 return
 
     def counts(
-        self,
-        by: str | Sequence[str] = ("vendor", "status"),
-        *,
-        vendor: str | None = None,
-        status: CallStatus | str | Iterable[CallStatus | str] | None = None,
-        terminal: bool | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        campaign_id: str | None = None,
-        agent_id: str | None = None,
+        self, by: str | Sequence[str] = ("vendor", "status"), **filters: Unpack[Filters]
     ) -> dict[tuple[Any, ...], int]:
         """How many selected calls share each combination of ``by`` (fields of ``COUNTABLE``): a dict from a tuple
         of values (enum values as strings, None for no value) to a count, sorted."""
         names = (by,) if isinstance(by, str) else tuple(by)
         if not names or any(name not in COUNTABLE for name in names):
             raise UsageError(f"counts: group by one or more of {', '.join(COUNTABLE)}, not {by!r}")
-        selected = query(vendor=vendor, status=status, terminal=terminal, since=since, until=until,
-                         campaign_id=campaign_id, agent_id=agent_id)  # fmt: skip
+        selected = query(**filters)
         counted = self.store.counts(names, selected)
         return dict(
             sorted(counted.items(), key=lambda item: tuple((value is not None, str(value)) for value in item[0]))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 
 import attrs
 
@@ -75,17 +75,24 @@ def _epoch(moment: datetime | float | None, name: str) -> float | None:
     return moment.timestamp()
 
 
-def query(
-    *,
-    vendor: str | None = None,
-    status: CallStatus | str | Iterable[CallStatus | str] | None = None,
-    terminal: bool | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    campaign_id: str | None = None,
-    agent_id: str | None = None,
-) -> Query:
+class Filters(TypedDict, total=False):
+    """The filters of ``records``, ``counts`` and ``export``: every one optional, all of them must hold."""
+
+    vendor: str | None
+    status: CallStatus | str | Iterable[CallStatus | str] | None
+    terminal: bool | None
+    since: datetime | None
+    until: datetime | None
+    campaign_id: str | None
+    agent_id: str | None
+
+
+def query(**filters: Unpack[Filters]) -> Query:
     """A ``Query`` from the tracker's keyword filters, checked."""
+    unknown = sorted(set(filters) - Filters.__optional_keys__)
+    if unknown:
+        raise UsageError(f"no filter {', '.join(unknown)}: filter by {', '.join(Filters.__annotations__)}")
+    status = filters.get("status")
     statuses = None
     if status is not None:
         values = [status] if isinstance(status, str) else list(status)
@@ -94,13 +101,13 @@ def query(
         except ValueError:
             raise UsageError(f"status: not a canonical status in {status!r}") from None
     return Query(
-        vendor=vendor,
+        vendor=filters.get("vendor"),
         statuses=statuses,
-        terminal=terminal,
-        since=_epoch(since, "since"),
-        until=_epoch(until, "until"),
-        campaign_id=campaign_id,
-        agent_id=agent_id,
+        terminal=filters.get("terminal"),
+        since=_epoch(filters.get("since"), "since"),
+        until=_epoch(filters.get("until"), "until"),
+        campaign_id=filters.get("campaign_id"),
+        agent_id=filters.get("agent_id"),
     )
 
 
