@@ -23,7 +23,7 @@ import httpx
 import orjson
 
 import callstatus
-from callstatus import AsyncDialNexaClient, DialNexaClient, RetryPolicy
+from callstatus import AsyncDialNexaClient, DialNexaClient, HttpRetry
 from callstatus.testing import DialNexaServer
 
 KEY = "bench-key"
@@ -57,7 +57,7 @@ def async_client(server: DialNexaServer) -> int:
 
 def with_a_fault(server: DialNexaServer) -> int:
     server.fail(502, path="/calls", after=len(server.history) // 200)
-    with DialNexaClient(KEY, base_url=server.url, retry=RetryPolicy(backoff=0.01, max_backoff=0.01)) as polling:
+    with DialNexaClient(KEY, base_url=server.url, retry=HttpRetry(backoff=0.01, max_backoff=0.01)) as polling:
         return sum(1 for _ in polling.list_calls())
 
 

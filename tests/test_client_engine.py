@@ -19,7 +19,7 @@ from callstatus import (
     ConflictError,
     DialgenClient,
     DialNexaClient,
-    RetryPolicy,
+    HttpRetry,
     TableError,
     VendorRequestError,
     VendorResponseError,
@@ -32,7 +32,7 @@ from callstatus.clients.policy import RateLimiter, parse_retry_after
 from callstatus.tables import compile_table, parse_table
 from tests.table_samples import ACME_TABLE
 
-NO_RETRY = RetryPolicy(retries=0)
+NO_RETRY = HttpRetry(retries=0)
 
 
 def mock(handler: Any) -> httpx.Client:
@@ -59,7 +59,7 @@ def test_unreadable_retry_after_is_none(value: str | None) -> None:
 
 @given(st.integers(min_value=0, max_value=40), st.floats(0.001, 10), st.floats(0.001, 100))
 def test_backoff_grows_exponentially_within_its_jitter_and_cap(attempt: int, base: float, cap: float) -> None:
-    policy = RetryPolicy(backoff=base, max_backoff=cap)
+    policy = HttpRetry(backoff=base, max_backoff=cap)
     ceiling = min(cap, base * 2**attempt)
     assert ceiling * 0.5 <= policy.backoff_delay(attempt) <= ceiling
 

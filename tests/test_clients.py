@@ -22,10 +22,10 @@ from callstatus import (
     CallStatus,
     DialgenClient,
     DialNexaClient,
+    HttpRetry,
     InsufficientCreditsError,
     NotFoundError,
     RateLimitedError,
-    RetryPolicy,
     VendorConnectionError,
     VendorRequestError,
     VendorResponseError,
@@ -35,7 +35,7 @@ from callstatus import (
 from callstatus.testing import AtomsServer, DialgenServer, DialNexaServer, FakeVendorServer
 
 KEY = "test-api-key"  # what the fake servers and their fixtures expect
-FAST = RetryPolicy(retries=3, backoff=0.01, max_backoff=0.05)
+FAST = HttpRetry(retries=3, backoff=0.01, max_backoff=0.05)
 
 
 def dialnexa(server: FakeVendorServer, **options: Any) -> DialNexaClient:
@@ -193,7 +193,7 @@ def test_a_permanent_fault_raises_the_typed_error_with_the_vendors_message(
 
 def test_atoms_rate_limit_body_is_carried(atoms_server: AtomsServer) -> None:
     atoms_server.fail(429, times=-1, retry_after="0")
-    with atoms(atoms_server, retry=RetryPolicy(retries=0)) as client, pytest.raises(RateLimitedError) as caught:
+    with atoms(atoms_server, retry=HttpRetry(retries=0)) as client, pytest.raises(RateLimitedError) as caught:
         client.get_call(atoms_server.call_ids[0])
     assert caught.value.message == "Rate limit exceeded"
     assert caught.value.envelope["rateLimit"]["remaining"] == 0
@@ -202,7 +202,7 @@ def test_atoms_rate_limit_body_is_carried(atoms_server: AtomsServer) -> None:
 
 def test_a_slow_server_gives_a_connection_error_after_the_retries(dialnexa_server: DialNexaServer) -> None:
     dialnexa_server.slow(3.0, times=-1)
-    client = dialnexa(dialnexa_server, timeout=0.2, retry=RetryPolicy(retries=1, backoff=0.01))
+    client = dialnexa(dialnexa_server, timeout=0.2, retry=HttpRetry(retries=1, backoff=0.01))
     with client, pytest.raises(VendorConnectionError, match=r"timed out \(ReadTimeout\) after 2 tries"):
         client.get_call("call_000001")
     assert len(dialnexa_server.seen()) == 2
@@ -211,7 +211,7 @@ def test_a_slow_server_gives_a_connection_error_after_the_retries(dialnexa_serve
 def test_nothing_listening_gives_a_connection_error() -> None:
     with DialNexaServer(calls=1) as server:
         url = server.url
-    client = DialNexaClient(KEY, base_url=url, retry=RetryPolicy(retries=1, backoff=0.01))
+    client = DialNexaClient(KEY, base_url=url, retry=HttpRetry(retries=1, backoff=0.01))
     with client, pytest.raises(VendorConnectionError, match="connection failed"):
         client.get_call("call_000001")
 

@@ -20,7 +20,7 @@ from .errors import (
     VendorResponseError,
     VendorServerError,
 )
-from .policy import RateLimiter, RetryPolicy
+from .policy import HttpRetry, RateLimiter
 
 CLIENTS: dict[str, tuple[type[ClientBase], type[AsyncClientBase]]] = {
     client.vendor: (client, twin)
@@ -44,11 +44,11 @@ __all__ = [
     "ConflictError",
     "DialNexaClient",
     "DialgenClient",
+    "HttpRetry",
     "InsufficientCreditsError",
     "NotFoundError",
     "RateLimitedError",
     "RateLimiter",
-    "RetryPolicy",
     "VendorAPIError",
     "VendorConnectionError",
     "VendorRequestError",

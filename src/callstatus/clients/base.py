@@ -19,7 +19,7 @@ from ..normalize import get_adapter
 from ..record import CallRecord
 from ..vocabulary import CallStatus
 from .engine import Engine, Listing, Operation, Reply, Request, fetch_one, listing
-from .policy import RetryPolicy
+from .policy import HttpRetry
 
 __all__ = ["AsyncClientBase", "ClientBase", "StatusFilter"]
 
@@ -42,7 +42,7 @@ class _Base(Generic[H]):
         base_url: str | None = None,
         client: H | None = None,
         timeout: float | httpx.Timeout | None = None,
-        retry: RetryPolicy | None = None,
+        retry: HttpRetry | None = None,
         max_requests_per_second: float | None = None,
         strict: bool = False,
         on_unmapped: OnUnmapped | None = None,

@@ -13,7 +13,7 @@ from ..adapter import OnUnmapped
 from ..record import CallRecord
 from .base import AsyncClientBase, ClientBase
 from .engine import Engine, Operation, fetch_list, fetch_one, fetch_raw
-from .policy import RetryPolicy
+from .policy import HttpRetry
 
 __all__ = ["AsyncDialgenClient", "DialgenClient"]
 
@@ -46,7 +46,7 @@ class DialgenClient(_Dialgen, ClientBase):
         base_url: str | None = None,
         client: httpx.Client | None = None,
         timeout: float | httpx.Timeout | None = None,
-        retry: RetryPolicy | None = None,
+        retry: HttpRetry | None = None,
         max_requests_per_second: float | None = None,
         strict: bool = False,
         on_unmapped: OnUnmapped | None = None,
@@ -92,7 +92,7 @@ class AsyncDialgenClient(_Dialgen, AsyncClientBase):
         base_url: str | None = None,
         client: httpx.AsyncClient | None = None,
         timeout: float | httpx.Timeout | None = None,
-        retry: RetryPolicy | None = None,
+        retry: HttpRetry | None = None,
         max_requests_per_second: float | None = None,
         strict: bool = False,
         on_unmapped: OnUnmapped | None = None,

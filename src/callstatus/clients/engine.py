@@ -35,7 +35,7 @@ from .errors import (
     VendorResponseError,
     VendorServerError,
 )
-from .policy import RateLimiter, RetryPolicy, parse_retry_after
+from .policy import HttpRetry, RateLimiter, parse_retry_after
 
 __all__ = ["Engine", "Listing", "Operation", "Reply", "Request"]
 
@@ -97,7 +97,7 @@ class Engine:
     base_url: str
     headers: Mapping[str, str] = attrs.field(repr=False)
     credentials: tuple[tuple[str, str], ...] = attrs.field(repr=False)
-    retry: RetryPolicy
+    retry: HttpRetry
     limiter: RateLimiter
     strict: bool = False
     on_unmapped: OnUnmapped | None = attrs.field(default=None, repr=False)
@@ -110,7 +110,7 @@ class Engine:
         api_key: str | None,
         credentials: Mapping[str, str | None],
         base_url: str | None,
-        retry: RetryPolicy | None,
+        retry: HttpRetry | None,
         max_requests_per_second: float | None,
         strict: bool,
         on_unmapped: OnUnmapped | None,
@@ -134,7 +134,7 @@ class Engine:
             base_url=(base_url or api.base_url).rstrip("/"),
             headers={"Authorization": f"Bearer {key}", "Accept": "application/json"},
             credentials=tuple(params),
-            retry=retry or RetryPolicy(),
+            retry=retry or HttpRetry(),
             limiter=RateLimiter(max_requests_per_second),
             strict=strict,
             on_unmapped=on_unmapped,

@@ -12,11 +12,11 @@ import attrs
 
 from ..errors import UsageError
 
-__all__ = ["RateLimiter", "RetryPolicy", "parse_retry_after"]
+__all__ = ["HttpRetry", "RateLimiter", "parse_retry_after"]
 
 
 @attrs.frozen
-class RetryPolicy:
+class HttpRetry:
     """When and how long to wait before asking again.
 
     Connection failures, timeouts, 429, 5xx and undecodable success bodies are retried up to ``retries`` times.
