@@ -97,7 +97,6 @@ FAULTS: list[tuple[str, Callable[[FakeVendorServer, str], object]]] = [
     ("500", lambda server, path: server.fail(500, path=path, after=3)),
     ("502 twice", lambda server, path: server.fail(502, path=path, after=3, times=2)),
     ("429 with Retry-After", lambda server, path: server.fail(429, path=path, after=3, retry_after="0")),
-    ("a body that is not JSON", lambda server, path: server.malformed(path=path, after=3)),
     ("a response slower than the timeout", lambda server, path: server.slow(3.0, path=path, after=3)),
 ]
 
@@ -122,6 +121,18 @@ def test_a_fault_mid_listing_is_retried_and_the_listing_completes(
         assert set(pages) - {"11"} == {str(page) for page in range(1, 11)}  # 11: a bare array's empty last page
         assert pages["4"] >= 2 and all(count == 1 for page, count in pages.items() if page != "4")
         assert any("retry 1 of 3" in message for message in caplog.messages)
+
+
+@pytest.mark.parametrize(("name", "make", "connect", "path"), LISTINGS, ids=[row[0] for row in LISTINGS])
+def test_a_body_that_is_not_json_is_refused_at_once(
+    name: str, make: Callable[..., FakeVendorServer], connect: Callable[..., Any], path: str
+) -> None:
+    # a body that is not JSON would not be JSON the next time either: asking again only downloads it again
+    with make(calls=1000, seed=3, api_key=KEY) as server, connect(server) as client:
+        server.malformed(path=path, after=3)
+        with pytest.raises(VendorResponseError, match="not JSON"):
+            listed(client)
+        assert server.pages_served(path)["4"] == 1
 
 
 def test_retry_after_is_honoured(dialnexa_server: DialNexaServer, caplog: pytest.LogCaptureFixture) -> None:
@@ -185,7 +196,7 @@ def test_a_permanent_fault_raises_the_typed_error_with_the_vendors_message(
             assert exc.envelope == server.error_body(exc.status_code, exc.envelope.get("message", message)) or (
                 exc.envelope == server.error_body(exc.status_code, message)
             )
-        retried = fault in ("500", "429", "not JSON")
+        retried = fault in ("500", "429")
         assert len(server.seen()) == (4 if retried else 1)
         if fault == "429 asking for too long":
             assert exc.retry_after == 3600
@@ -289,7 +300,8 @@ def test_other_filters_reach_the_vendor_in_its_own_parameters(atoms_server: Atom
                               search="CALL-"))  # fmt: skip
     query = atoms_server.seen("/conversation")[-1].query
     assert query["agentIds"] == "agent_1" and query["campaignIds"] == "camp_0" and query["search"] == "CALL-"
-    assert query["dateFrom"] == "2026-01-01T12:00:00Z" and query["dateTo"] == "2026-01-02T12:00:00Z"
+    # the vendor bounds creation time, the window the call's start: the server's since is a day earlier
+    assert query["dateFrom"] == "2025-12-31T12:00:00Z" and query["dateTo"] == "2026-01-02T12:00:00Z"
 
 
 def test_dialnexa_time_and_agent_filters_select_on_the_server(dialnexa_server: DialNexaServer) -> None:

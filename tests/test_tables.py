@@ -59,6 +59,7 @@ def test_builtin_tables_are_the_repository_adapters() -> None:
         (('Busy = "busy" }', 'Busy = "busy", BUSY = "busy" }'), "status.state.map", "pre-normalisation"),
         (('unit = "ms"', 'unit = "hours"'), "fields.duration_seconds", ""),
         (('to_number = ["to"]', 'to_number = { paths = ["to"], unit = "s" }'), "fields.to_number", "does not apply"),
+        (('to_number = ["to"]', 'to_number = { paths = ["to"], offset = 1 }'), "fields.to_number", "does not apply"),
         (('id = "acme"', 'id = "Acme Voice"'), "vendor.id", ""),
         (('name = "call"', 'name = "call"\nsurprise = 1'), "shapes.0.surprise", "Extra inputs"),
         (('all = ["uuid", "state"]', 'match = { state = "(" }'), "shapes[0].match.state", "regular expression"),

@@ -17,16 +17,20 @@ from .clients import (
     InsufficientCreditsError,
     NotFoundError,
     RateLimitedError,
+    UnsupportedError,
     VendorAPIError,
     VendorConnectionError,
     VendorRequestError,
     VendorResponseError,
     VendorServerError,
+    async_client,
+    client,
 )
 from .errors import Error, NormalizationError, TableError, TrackerError, UnknownVendorError, UsageError
 from .events import CallEvent, EventType
 from .lifecycle import merge, merge_all
 from .normalize import detect_vendor, get_adapter, normalize, normalize_many, register, vendors
+from .reconciler import ReconcileReport, areconcile, reconcile
 from .record import CallRecord
 from .registry import Registry, default_registry
 from .stores import MemoryStore, SQLiteStore
@@ -71,12 +75,14 @@ __all__ = [
     "Phase",
     "RateLimitedError",
     "ReasonGroup",
+    "ReconcileReport",
     "Registry",
     "SQLiteStore",
     "TableError",
     "TrackerError",
     "UnknownVendorError",
     "Unmapped",
+    "UnsupportedError",
     "UsageError",
     "VendorAPIError",
     "VendorConnectionError",
@@ -87,6 +93,9 @@ __all__ = [
     "WebhookError",
     "WebhookSecrets",
     "__version__",
+    "areconcile",
+    "async_client",
+    "client",
     "default_registry",
     "detect_vendor",
     "get_adapter",
@@ -96,6 +105,7 @@ __all__ = [
     "normalize",
     "normalize_many",
     "parse_webhook",
+    "reconcile",
     "register",
     "vendors",
 ]

@@ -15,7 +15,7 @@ from .meanings import StatusMeaning, Vocabulary
 from .spec import ApiSpec, EndpointSpec, FilterSpec, PagesSpec
 from .vocabulary import CallStatus
 
-__all__ = ["ApiTable", "Endpoint", "Filter", "Pages", "compile_api", "read_first"]
+__all__ = ["ApiTable", "Endpoint", "Filter", "Pages", "Walk", "compile_api", "read_first"]
 
 Keys = tuple[str, ...]
 
@@ -77,6 +77,8 @@ class Filter:
     reverse: Mapping[CallStatus, tuple[str, ...]] | None = None
     """Canonical status -> the raw values that can resolve to it, by themselves or with any reason of the table
     under the outcome laws."""
+    values_of: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    """Enum filters (direction): canonical value -> the vendor's spellings to send; a value absent is not sent."""
 
     def raw_statuses(self, wanted: Sequence[CallStatus]) -> tuple[str, ...]:
         """The raw values to ask the vendor for so that every call in one of ``wanted`` comes back."""
@@ -109,6 +111,16 @@ class Endpoint:
 
 
 @attrs.frozen
+class Walk:
+    """How a vendor without a call listing lists calls: its parents (batches), then each parent's calls."""
+
+    parents: str
+    children: str
+    parent_id: tuple[Keys, ...]
+    argument: str
+
+
+@attrs.frozen
 class ApiTable:
     """A vendor's compiled ``[api]`` section."""
 
@@ -125,6 +137,7 @@ class ApiTable:
     endpoints: Mapping[str, Endpoint]
     rate_limit_remaining: str | None
     rate_limit_reset: str | None
+    walk: Walk | None = None
 
     def endpoint(self, name: str) -> Endpoint:
         """The endpoint a client method calls; a ``TableError`` when the table does not describe it."""
@@ -155,7 +168,8 @@ def _pages(spec: PagesSpec) -> Pages:
 
 def _filter(name: str, spec: FilterSpec, statuses: Mapping[str, Vocabulary[StatusMeaning]], source: str) -> Filter:
     if spec.vocabulary is None:
-        return Filter(name=name, param=spec.param, join=spec.join, format=spec.format)
+        values_of = {key: tuple([value] if isinstance(value, str) else value) for key, value in spec.values_of.items()}
+        return Filter(name=name, param=spec.param, join=spec.join, format=spec.format, values_of=values_of)
     where = f"api.filters.{name}"
     vocabulary = statuses.get(spec.vocabulary)
     if vocabulary is None:
@@ -224,6 +238,20 @@ def _endpoint(name: str, spec: EndpointSpec, api: ApiSpec, source: str) -> Endpo
     )
 
 
+def _walk(api: ApiSpec, source: str) -> Walk | None:
+    spec = api.walk
+    if spec is None:
+        return None
+    for where, name in (("parents", spec.parents), ("children", spec.children)):
+        if name not in api.endpoints:
+            raise TableError("no such endpoint", source=source, path=f"api.walk.{where}", value=name)
+    if spec.argument not in api.endpoints[spec.children].params:
+        raise TableError(
+            "not an argument of the children endpoint", source=source, path="api.walk.argument", value=spec.argument
+        )
+    return Walk(parents=spec.parents, children=spec.children, parent_id=_paths(spec.parent_id), argument=spec.argument)
+
+
 def compile_api(spec: ApiSpec, vendor: str, statuses: Sequence[Vocabulary[StatusMeaning]], source: str) -> ApiTable:
     """Check and compile an ``[api]`` section against the table's status vocabularies."""
     by_name = {vocabulary.name: vocabulary for vocabulary in statuses}
@@ -240,4 +268,5 @@ def compile_api(spec: ApiSpec, vendor: str, statuses: Sequence[Vocabulary[Status
         endpoints={name: _endpoint(name, e, spec, source) for name, e in spec.endpoints.items()},
         rate_limit_remaining=spec.rate_limit_remaining,
         rate_limit_reset=spec.rate_limit_reset,
+        walk=_walk(spec, source),
     )

@@ -11,23 +11,21 @@ import argparse
 import logging
 import os
 import sys
-import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from . import __version__
 from .adapter import Unmapped
-from .clients import CLIENTS, VendorAPIError
+from .clientcli import add_client_commands, fetch, reconcile
 from .errors import NormalizationError, TableError, TrackerError, UnknownVendorError, UsageError
 from .normalize import normalize, split_payloads
 from .record import CallRecord
 from .registry import default_registry
 from .schemas import write_schemas
-from .trackercli import add_commands, export, serve, when
-from .vocabulary import CallStatus
+from .trackercli import add_commands, export, serve
 
 __all__ = ["main"]
 
@@ -62,24 +60,7 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("vendors", help="list the vendor ids")
 
-    fetch = commands.add_parser(
-        "fetch",
-        help="poll a vendor's API and write canonical NDJSON records",
-        description="The API key comes from CALLSTATUS_<VENDOR>_API_KEY (Dialgen's user id from "
-        "CALLSTATUS_DIALGEN_USER_ID), never from a flag. Without --call-id or --batch-id, lists every call.",
-    )
-    fetch.add_argument("vendor", help="vendor id")
-    fetch.add_argument("--status", action="append", help="canonical status (repeat or comma-separate)")
-    fetch.add_argument("--since", type=when, help="ISO 8601 time (UTC when it has no offset)")
-    fetch.add_argument("--until", type=when, help="ISO 8601 time (UTC when it has no offset)")
-    fetch.add_argument("--agent-id", help="only this agent's calls")
-    fetch.add_argument("--call-id", action="append", help="fetch these calls (repeatable) instead of listing")
-    fetch.add_argument("--batch-id", help="fetch the calls of this batch instead of listing")
-    fetch.add_argument("--page-size", type=int, help="records per page (default: the vendor table's)")
-    fetch.add_argument("--base-url", help="API base URL (default: the vendor's documented one)")
-    fetch.add_argument("--timeout", type=float, default=None, help="seconds per request (default 10)")
-    fetch.add_argument("--max-requests-per-second", type=float, default=None, help="client-side rate limit")
-
+    add_client_commands(commands)
     add_commands(commands)
 
     schema = commands.add_parser("schema", help="write the JSON Schemas (call record, adapter table)")
@@ -167,89 +148,6 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if found or failed else 0
 
 
-def _statuses(values: list[str] | None) -> list[CallStatus] | None:
-    if not values:
-        return None
-    try:
-        return [CallStatus(part.strip()) for value in values for part in value.split(",") if part.strip()]
-    except ValueError:
-        known = ", ".join(status.value for status in CallStatus)
-        raise _UsageError(f"--status: not a canonical status in {values!r} (known: {known})") from None
-
-
-class _Progress:
-    """A running count on stderr: rewritten in place on a terminal, a line per 1,000 records otherwise."""
-
-    def __init__(self, vendor: str) -> None:
-        self.vendor = vendor
-        self.count = 0
-        self.started = time.monotonic()
-        self.tty = sys.stderr.isatty()
-
-    def tick(self) -> None:
-        self.count += 1
-        if self.count % 1000 == 0:
-            end = "\r" if self.tty else "\n"
-            print(f"callstatus: {self.vendor}: {self.count:,} calls so far", end=end, file=sys.stderr, flush=True)
-
-    def done(self) -> None:
-        seconds = time.monotonic() - self.started
-        print(f"callstatus: {self.vendor}: {self.count:,} calls in {seconds:.1f} s", file=sys.stderr)
-
-
-def _fetch(args: argparse.Namespace) -> int:
-    vendor: str = args.vendor
-    _vendor(vendor)
-    api = default_registry().get(vendor).api
-    if vendor not in CLIENTS or api is None:
-        raise _UsageError(f"{vendor} has no HTTP client")
-    statuses = _statuses(args.status)
-    try:
-        client = CLIENTS[vendor][0](
-            base_url=args.base_url, timeout=args.timeout, max_requests_per_second=args.max_requests_per_second
-        )
-    except ValueError as exc:
-        raise _UsageError(str(exc)) from None
-    progress = _Progress(vendor)
-    out = sys.stdout.buffer
-    with client:
-        try:
-            records: Iterable[CallRecord]
-            if args.call_id:
-                records = (client.get_call(call_id) for call_id in args.call_id)
-            elif args.batch_id:
-                batch_calls = getattr(client, "get_batch_calls", None)
-                if batch_calls is None:
-                    raise _UsageError(f"{vendor} has no batch endpoint")
-                records = batch_calls(args.batch_id)
-            elif "calls" not in api.endpoints:
-                raise _UsageError(f"{vendor} has no call listing; pass --call-id or --batch-id")
-            else:
-                records = client.calls(
-                    status=statuses,
-                    since=args.since,
-                    until=args.until,
-                    agent_id=args.agent_id,
-                    page_size=args.page_size,
-                )
-            for record in records:
-                if statuses is not None and record.status not in statuses:
-                    continue
-                out.write(record.model_dump_json().encode() + b"\n")
-                progress.tick()
-        except ValueError as exc:
-            if isinstance(exc, NormalizationError):
-                raise
-            raise _UsageError(str(exc)) from None
-        except VendorAPIError as exc:
-            out.flush()
-            print(f"callstatus: {exc}", file=sys.stderr)
-            return 1
-    out.flush()
-    progress.done()
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     try:
@@ -259,7 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return _check(args)
         if args.command == "fetch":
-            return _fetch(args)
+            return fetch(args)
+        if args.command == "reconcile":
+            return reconcile(args)
         if args.command == "serve":
             return serve(args)
         if args.command == "export":

@@ -18,6 +18,7 @@ from typing import IO, Any, Literal
 
 import orjson
 
+from .batching import batched
 from .canonical import COLUMNS, Column, to_row, utc_text
 from .errors import UsageError
 from .record import CallRecord
@@ -165,7 +166,7 @@ def _write_parquet(records: Iterable[CallRecord], stream: IO[bytes]) -> int:
     )
     count = 0
     with pq.ParquetWriter(stream, schema) as writer:
-        for batch in _batches(records, _BATCH):
+        for batch in batched(records, _BATCH):
             columns: dict[str, list[Any]] = {name: [] for name in _NAMES}
             for record in batch:
                 for name, value in to_row(record).items():
@@ -173,17 +174,6 @@ def _write_parquet(records: Iterable[CallRecord], stream: IO[bytes]) -> int:
             writer.write_batch(pa.RecordBatch.from_pydict(columns, schema=schema))
             count += len(batch)
     return count
-
-
-def _batches(records: Iterable[CallRecord], size: int) -> Iterator[list[CallRecord]]:
-    batch: list[CallRecord] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 _WRITERS: dict[Format, Callable[[Iterable[CallRecord], IO[bytes]], int]] = {

@@ -372,6 +372,11 @@ class FilterSpec(_Strict):
         description="Documented values the listing never returns (e.g. webhook-only statuses). Any other documented "
         "value the parameter does not accept keeps the statuses it can resolve to from being filtered on the server.",
     )
+    values_of: dict[str, str | list[str]] = Field(
+        default_factory=dict,
+        description="Enum filters (direction): canonical value -> the vendor's spelling(s) to send; a canonical value "
+        "absent here is checked by the client alone.",
+    )
     join: str = Field(default=",", description="Separator of several values in one parameter.")
     format: Literal["text", "iso8601", "date"] = Field(default="text", description="How times are written.")
     docs: str | None = None
@@ -413,6 +418,17 @@ class EndpointSpec(_Strict):
     note: str | None = None
 
 
+class WalkSpec(_Strict):
+    """A vendor without a call listing: ``list_calls`` lists the parents (batches), then each parent's calls."""
+
+    parents: str = Field(description="Endpoint listing the parents, e.g. 'batches'.")
+    parent_id: list[Path] = Field(min_length=1, description="Where a parent item's id is. " + _PATH_DOC)
+    children: str = Field(description="Endpoint listing one parent's calls (its fallback is asked on a miss).")
+    argument: str = Field(description="The children endpoint's argument that takes the parent id.")
+    docs: str | None = None
+    note: str | None = None
+
+
 class ApiSpec(_Strict):
     """The vendor's REST API as the clients speak it: base URL, credentials, errors, pages, filters, endpoints."""
 
@@ -431,6 +447,7 @@ class ApiSpec(_Strict):
     )
     rate_limit_reset: str | None = Field(default=None, description="Response header: seconds until the window resets.")
     endpoints: dict[str, EndpointSpec] = Field(min_length=1)
+    walk: WalkSpec | None = Field(default=None, description="How to list calls without a call listing endpoint.")
     docs: list[str] = Field(default_factory=list)
     note: str | None = None
 

@@ -19,7 +19,7 @@ from .signing import WebhookSecrets
 from .tracker import CallTracker
 from .webhooks import DEFAULT_MAX_BYTES, webhook_vendors
 
-__all__ = ["add_commands", "export", "serve"]
+__all__ = ["DATABASE_URL", "add_commands", "database", "database_option", "export", "serve", "when"]
 
 DATABASE_URL = "CALLSTATUS_DATABASE_URL"
 READ_TOKEN = "CALLSTATUS_READ_TOKEN"
@@ -33,7 +33,7 @@ def add_commands(commands: Any) -> None:
         description="Webhook secrets come from CALLSTATUS_SECRET_<VENDOR>, a PostgreSQL URL from "
         f"{DATABASE_URL}, the token for GET /calls from {READ_TOKEN}; never from flags.",
     )
-    _database_option(serve, "SQLite file of the tracker (default: $" + DATABASE_URL + ", else calls.db)")
+    database_option(serve, "SQLite file of the tracker (default: $" + DATABASE_URL + ", else calls.db)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument(
@@ -51,7 +51,7 @@ def add_commands(commands: Any) -> None:
         help="write a tracker's calls as CSV, NDJSON or Parquet",
         description=f"Reads the SQLite file given by --db, or the PostgreSQL database at ${DATABASE_URL}.",
     )
-    _database_option(export, f"SQLite file of the tracker (default: ${DATABASE_URL})")
+    database_option(export, f"SQLite file of the tracker (default: ${DATABASE_URL})")
     export.add_argument("--format", choices=FORMATS, help="default: from the output's suffix")
     export.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write; - for stdout")
     export.add_argument("--vendor", help="only this vendor's calls")
@@ -74,11 +74,13 @@ def when(text: str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _database_option(parser: argparse.ArgumentParser, text: str) -> None:
+def database_option(parser: argparse.ArgumentParser, text: str) -> None:
+    """``--db FILE``: a SQLite file; a database URL comes from the environment only."""
     parser.add_argument("--db", metavar="FILE", help=text)
 
 
-def _database(given: str | None, default: str | None) -> str:
+def database(given: str | None, default: str | None) -> str:
+    """The tracker location: ``--db`` (a file only), else ``$CALLSTATUS_DATABASE_URL``, else ``default``."""
     if given is not None:
         if "://" in given:
             raise UsageError(f"a database URL on the command line shows in ps and shell history: set {DATABASE_URL}")
@@ -103,7 +105,7 @@ def serve(args: argparse.Namespace) -> int:
     secrets = WebhookSecrets.from_environment(vendors, allow_unsigned=unsigned)
     app = create_app(
         secrets,
-        _database(args.db, "calls.db"),
+        database(args.db, "calls.db"),
         read_token=os.environ.get(READ_TOKEN) or None,
         max_bytes=args.max_bytes,
     )
@@ -114,10 +116,10 @@ def serve(args: argparse.Namespace) -> int:
 def export(args: argparse.Namespace) -> int:
     """Write the selected calls; the count goes to stderr."""
     statuses = [name for value in args.status or () for name in value.split(",") if name] or None
-    database = _database(args.db, None)
-    if "://" not in database and not os.path.exists(database):
-        raise UsageError(f"no tracker database at {database}")
-    with CallTracker(database) as tracker:
+    location = database(args.db, None)
+    if "://" not in location and not os.path.exists(location):
+        raise UsageError(f"no tracker database at {location}")
+    with CallTracker(location) as tracker:
         records = tracker.records(
             vendor=args.vendor,
             status=statuses,

@@ -1,15 +1,19 @@
-"""Smallest.ai Atoms' clients: the conversation listing under canonical filters, one call, and search by ids."""
+"""Smallest.ai Atoms' clients: the conversation listing with its vendor-only filters, one call, search by ids."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import datetime
+from typing import Any, Unpack
 
 from ..record import CallRecord
-from .base import AsyncClientBase, ClientBase, StatusFilter
+from .base import AsyncClientBase, CallFilters, ClientBase, OnPage
 from .engine import search
 
 __all__ = ["AsyncAtomsClient", "AtomsClient"]
+
+
+def _filters(search: str | None, call_type: str | Iterable[str] | None, filters: CallFilters) -> dict[str, Any]:
+    return {**filters, "search": search, "call_type": call_type}
 
 
 class AtomsClient(ClientBase):
@@ -20,19 +24,15 @@ class AtomsClient(ClientBase):
     def get_calls(
         self,
         *,
-        agent_id: str | None = None,
-        campaign_id: str | None = None,
-        status: StatusFilter = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
         search: str | None = None,
+        call_type: str | Iterable[str] | None = None,
         page_size: int | None = None,
+        on_page: OnPage | None = None,
+        **filters: Unpack[CallFilters],
     ) -> Iterator[CallRecord]:
-        """``GET /conversation`` with the documented filters, every page lazily (``data.pagination.hasMore``)."""
-        filters = dict(
-            status=status, since=since, until=until, agent_id=agent_id, campaign_id=campaign_id, search=search
-        )
-        return self._iterate(self._listing("calls", filters, page_size))
+        """``list_calls`` with Atoms' own filters too: ``search`` (call id or number) and ``call_type``
+        (``telephony_inbound``, ``telephony_outbound``, ``chat``/``webcall``)."""
+        return self._iterate(self._vendor_listing("calls", _filters(search, call_type, filters), page_size), on_page)
 
     def search_calls(self, call_ids: Iterable[str]) -> list[CallRecord]:
         """``POST /conversation/search`` for any number of ids, 100 per request; in the order asked, found only."""
@@ -48,19 +48,14 @@ class AsyncAtomsClient(AsyncClientBase):
     def get_calls(
         self,
         *,
-        agent_id: str | None = None,
-        campaign_id: str | None = None,
-        status: StatusFilter = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
         search: str | None = None,
+        call_type: str | Iterable[str] | None = None,
         page_size: int | None = None,
+        on_page: OnPage | None = None,
+        **filters: Unpack[CallFilters],
     ) -> AsyncIterator[CallRecord]:
-        """``GET /conversation`` with the documented filters, every page lazily (``data.pagination.hasMore``)."""
-        filters = dict(
-            status=status, since=since, until=until, agent_id=agent_id, campaign_id=campaign_id, search=search
-        )
-        return self._iterate(self._listing("calls", filters, page_size))
+        """``list_calls`` with Atoms' own filters too, as ``AtomsClient.get_calls``."""
+        return self._iterate(self._vendor_listing("calls", _filters(search, call_type, filters), page_size), on_page)
 
     async def search_calls(self, call_ids: Iterable[str]) -> list[CallRecord]:
         """``POST /conversation/search`` for any number of ids, 100 per request; in the order asked, found only."""

@@ -7,25 +7,52 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypedDict, TypeVar
 
 import httpx
 
 from ..adapter import OnUnmapped
 from ..normalize import get_adapter
 from ..record import CallRecord
-from ..vocabulary import CallStatus
-from .engine import Engine, Listing, Operation, Reply, Request, fetch_one, listing
+from ..vocabulary import CallStatus, Direction
+from .engine import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Engine,
+    Listing,
+    Operation,
+    Page,
+    Reply,
+    Request,
+    fetch_one,
+    listing,
+    walk,
+)
+from .errors import UnsupportedError, VendorResponseError
 from .policy import HttpRetry
 
-__all__ = ["AsyncClientBase", "ClientBase", "StatusFilter"]
+__all__ = ["AsyncClientBase", "CallFilters", "ClientBase", "OnPage", "StatusFilter"]
 
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 StatusFilter = CallStatus | str | Iterable[CallStatus | str] | None
 """One canonical status or several; the vendor is asked for every raw value that can mean one of them."""
+
+
+class CallFilters(TypedDict, total=False):
+    """The canonical filters of ``list_calls``, on every vendor."""
+
+    since: datetime | None
+    until: datetime | None
+    status: StatusFilter
+    direction: Direction | str | None
+    agent_id: str | None
+    campaign_id: str | None
+
+
+OnPage = Callable[[Page], object]
+"""Called with each page as it arrives (its number, how many calls came, the ones kept): progress, logging."""
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -47,6 +74,8 @@ class _Base(Generic[H]):
         strict: bool = False,
         on_unmapped: OnUnmapped | None = None,
         credentials: Mapping[str, str | None] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        allow_insecure: bool = False,
     ) -> None:
         self._engine = Engine.create(
             get_adapter(self.vendor),
@@ -57,6 +86,8 @@ class _Base(Generic[H]):
             max_requests_per_second=max_requests_per_second,
             strict=strict,
             on_unmapped=on_unmapped,
+            max_response_bytes=max_response_bytes,
+            allow_insecure=allow_insecure,
         )
         self._owns_http = client is None
         self._http: H = client if client is not None else self._http_class()
@@ -70,7 +101,8 @@ class _Base(Generic[H]):
         return self._engine.base_url
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
+        engine = getattr(self, "_engine", None)  # a constructor that failed leaves no engine
+        return f"{type(self).__name__}(base_url={engine.base_url if engine else None!r})"
 
     def _send_kwargs(self, request: Request) -> dict[str, Any]:
         return {
@@ -80,8 +112,33 @@ class _Base(Generic[H]):
             "timeout": self._timeout,
         }
 
-    def _listing(self, name: str, filters: Mapping[str, Any], page_size: int | None) -> Listing:
-        self._engine.api.endpoint(name)  # a vendor without the endpoint fails here, not at the first page
+    def _declared_too_large(self, request: Request, response: httpx.Response) -> None:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self._engine.max_response_bytes:
+            raise self._too_large(request, response.status_code, f"declares {int(declared):,} bytes")
+
+    def _too_large(self, request: Request, status: int, what: str) -> VendorResponseError:
+        limit = self._engine.max_response_bytes
+        return VendorResponseError(
+            f"the response {what}, over max_response_bytes={limit:,}; it was not read further",
+            vendor=self._engine.adapter.id,
+            method=request.method,
+            url=request.path,
+            status_code=status,
+        )
+
+    def _calls(self, filters: Mapping[str, Any], page_size: int | None) -> Listing:
+        """The call listing: the vendor's paged endpoint, or a walk of its parents (batches) where it has none."""
+        api = self._engine.api
+        if "calls" in api.endpoints:
+            return listing(self._engine, "calls", filters, page_size)
+        if api.walk is not None:
+            if page_size is not None:
+                raise UnsupportedError(f"{api.walk.children} is not paged", vendor=self.vendor, instead="no page_size")
+            return walk(self._engine, filters)
+        raise UnsupportedError("no call listing is documented", vendor=self.vendor, instead="get_call(call_id)")
+
+    def _vendor_listing(self, name: str, filters: Mapping[str, Any], page_size: int | None) -> Listing:
         return listing(self._engine, name, filters, page_size)
 
     def _get_call(self, call_id: str) -> Operation:
@@ -98,19 +155,24 @@ class ClientBase(_Base[httpx.Client]):
         result: CallRecord = self._run(self._get_call(call_id))
         return result
 
-    def calls(
+    def list_calls(
         self,
         *,
-        status: StatusFilter = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        status: StatusFilter = None,
+        direction: Direction | str | None = None,
         agent_id: str | None = None,
+        campaign_id: str | None = None,
         page_size: int | None = None,
+        on_page: OnPage | None = None,
     ) -> Iterator[CallRecord]:
-        """Every call of the vendor's call listing under canonical filters, each once: what ``callstatus fetch``
-        runs. ``status`` takes one ``CallStatus`` or several."""
-        filters = {"status": status, "since": since, "until": until, "agent_id": agent_id}
-        return self._iterate(self._listing("calls", filters, page_size))
+        """Every call under canonical filters, lazily, each once, the same on every vendor: sent to the vendor
+        where it filters (see the README's capability table), always checked on each record. ``since``/``until``
+        bound the call's time (``started_at``, else ``created_at``)."""
+        filters = {"since": since, "until": until, "status": status, "direction": direction,
+                   "agent_id": agent_id, "campaign_id": campaign_id}  # fmt: skip
+        return self._iterate(self._calls(filters, page_size), on_page)
 
     def _send(self, request: Request) -> Reply:
         attempt = 0
@@ -121,8 +183,14 @@ class ClientBase(_Base[httpx.Client]):
                 time.sleep(wait)
             outcome: Reply | httpx.RequestError
             try:
-                response = self._http.request(request.method, request.url, **self._send_kwargs(request))
-                outcome = engine.reply(request, response.status_code, response.headers, response.content)
+                with self._http.stream(request.method, request.url, **self._send_kwargs(request)) as response:
+                    self._declared_too_large(request, response)
+                    body = bytearray()
+                    for chunk in response.iter_bytes():
+                        body += chunk
+                        if len(body) > engine.max_response_bytes:
+                            raise self._too_large(request, response.status_code, "is longer")
+                outcome = engine.reply(request, response.status_code, response.headers, bytes(body))
             except httpx.RequestError as exc:
                 outcome = exc
             delay = engine.retry_delay(request, outcome, attempt)
@@ -139,13 +207,15 @@ class ClientBase(_Base[httpx.Client]):
         except StopIteration as done:
             return done.value
 
-    def _iterate(self, operation: Listing) -> Iterator[CallRecord]:
+    def _iterate(self, operation: Listing, on_page: OnPage | None = None) -> Iterator[CallRecord]:
         step = next(operation, None)
         while step is not None:
             if isinstance(step, Request):
                 reply: Reply | None = self._send(step)
             else:
-                yield from step
+                if on_page is not None:
+                    on_page(step)
+                yield from step.records
                 reply = None
             try:
                 step = operation.send(reply)
@@ -176,19 +246,22 @@ class AsyncClientBase(_Base[httpx.AsyncClient]):
         result: CallRecord = await self._run(self._get_call(call_id))
         return result
 
-    def calls(
+    def list_calls(
         self,
         *,
-        status: StatusFilter = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        status: StatusFilter = None,
+        direction: Direction | str | None = None,
         agent_id: str | None = None,
+        campaign_id: str | None = None,
         page_size: int | None = None,
+        on_page: OnPage | None = None,
     ) -> AsyncIterator[CallRecord]:
-        """Every call of the vendor's call listing under canonical filters, each once: what ``callstatus fetch``
-        runs. ``status`` takes one ``CallStatus`` or several."""
-        filters = {"status": status, "since": since, "until": until, "agent_id": agent_id}
-        return self._iterate(self._listing("calls", filters, page_size))
+        """Every call under canonical filters, lazily, each once: as ``ClientBase.list_calls``."""
+        filters = {"since": since, "until": until, "status": status, "direction": direction,
+                   "agent_id": agent_id, "campaign_id": campaign_id}  # fmt: skip
+        return self._iterate(self._calls(filters, page_size), on_page)
 
     async def _send(self, request: Request) -> Reply:
         attempt = 0
@@ -199,8 +272,14 @@ class AsyncClientBase(_Base[httpx.AsyncClient]):
                 await asyncio.sleep(wait)
             outcome: Reply | httpx.RequestError
             try:
-                response = await self._http.request(request.method, request.url, **self._send_kwargs(request))
-                outcome = engine.reply(request, response.status_code, response.headers, response.content)
+                async with self._http.stream(request.method, request.url, **self._send_kwargs(request)) as response:
+                    self._declared_too_large(request, response)
+                    body = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        body += chunk
+                        if len(body) > engine.max_response_bytes:
+                            raise self._too_large(request, response.status_code, "is longer")
+                outcome = engine.reply(request, response.status_code, response.headers, bytes(body))
             except httpx.RequestError as exc:
                 outcome = exc
             delay = engine.retry_delay(request, outcome, attempt)
@@ -217,13 +296,15 @@ class AsyncClientBase(_Base[httpx.AsyncClient]):
         except StopIteration as done:
             return done.value
 
-    async def _iterate(self, operation: Listing) -> AsyncIterator[CallRecord]:
+    async def _iterate(self, operation: Listing, on_page: OnPage | None = None) -> AsyncIterator[CallRecord]:
         step = next(operation, None)
         while step is not None:
             if isinstance(step, Request):
                 reply: Reply | None = await self._send(step)
             else:
-                for record in step:
+                if on_page is not None:
+                    on_page(step)
+                for record in step.records:
                     yield record
                 reply = None
             try:

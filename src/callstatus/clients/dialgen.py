@@ -1,19 +1,16 @@
 """Dialgen's clients: one call (live status, else the persistent store), its metrics, a batch's calls, batches.
 
-Dialgen has no call listing; every request also carries the account's ``userId``.
+Dialgen has no call listing: ``list_calls`` walks the batches (``[api.walk]`` in its table). Every request also
+carries the account's ``userId``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from ..adapter import OnUnmapped
 from ..record import CallRecord
 from .base import AsyncClientBase, ClientBase
 from .engine import Engine, Operation, fetch_list, fetch_one, fetch_raw
-from .policy import HttpRetry
 
 __all__ = ["AsyncDialgenClient", "DialgenClient"]
 
@@ -38,30 +35,9 @@ class DialgenClient(_Dialgen, ClientBase):
 
     vendor = "dialgen"
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        user_id: str | None = None,
-        base_url: str | None = None,
-        client: httpx.Client | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        retry: HttpRetry | None = None,
-        max_requests_per_second: float | None = None,
-        strict: bool = False,
-        on_unmapped: OnUnmapped | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            client=client,
-            timeout=timeout,
-            retry=retry,
-            max_requests_per_second=max_requests_per_second,
-            strict=strict,
-            on_unmapped=on_unmapped,
-            credentials={"user_id": user_id},
-        )
+    def __init__(self, api_key: str | None = None, *, user_id: str | None = None, **options: Any) -> None:
+        """``options``: as every client (``base_url``, ``client``, ``timeout``, ``retry``, ...)."""
+        super().__init__(api_key, credentials={"user_id": user_id}, **options)
 
     def get_metrics(self, call_id: str, *, agent_id: str, contact_id: str) -> CallRecord:
         """``GET /api/v1/call/get-metric``: the ended call with its ``metricJson`` in ``analysis``."""
@@ -84,30 +60,9 @@ class AsyncDialgenClient(_Dialgen, AsyncClientBase):
 
     vendor = "dialgen"
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        user_id: str | None = None,
-        base_url: str | None = None,
-        client: httpx.AsyncClient | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        retry: HttpRetry | None = None,
-        max_requests_per_second: float | None = None,
-        strict: bool = False,
-        on_unmapped: OnUnmapped | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            client=client,
-            timeout=timeout,
-            retry=retry,
-            max_requests_per_second=max_requests_per_second,
-            strict=strict,
-            on_unmapped=on_unmapped,
-            credentials={"user_id": user_id},
-        )
+    def __init__(self, api_key: str | None = None, *, user_id: str | None = None, **options: Any) -> None:
+        """``options``: as every client (``base_url``, ``client``, ``timeout``, ``retry``, ...)."""
+        super().__init__(api_key, credentials={"user_id": user_id}, **options)
 
     async def get_metrics(self, call_id: str, *, agent_id: str, contact_id: str) -> CallRecord:
         """``GET /api/v1/call/get-metric``: the ended call with its ``metricJson`` in ``analysis``."""

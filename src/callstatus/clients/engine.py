@@ -12,7 +12,7 @@ import os
 from collections.abc import Generator, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import attrs
 import httpx
@@ -22,13 +22,14 @@ from ..adapter import Adapter, OnUnmapped
 from ..apitable import ApiTable, Endpoint, read_first
 from ..errors import NormalizationError, UsageError
 from ..record import CallRecord
-from ..vocabulary import CallStatus
+from ..vocabulary import CallStatus, Direction
 from .errors import (
     AuthError,
     ConflictError,
     InsufficientCreditsError,
     NotFoundError,
     RateLimitedError,
+    UnsupportedError,
     VendorAPIError,
     VendorConnectionError,
     VendorRequestError,
@@ -37,11 +38,28 @@ from .errors import (
 )
 from .policy import HttpRetry, RateLimiter, parse_retry_after
 
-__all__ = ["Engine", "Listing", "Operation", "Reply", "Request"]
+__all__ = [
+    "CANONICAL_FILTERS",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "Engine",
+    "Listing",
+    "Operation",
+    "Page",
+    "Reply",
+    "Request",
+    "Wanted",
+]
 
 logger = logging.getLogger("callstatus.clients")
 
 _EXCERPT = 200
+DEFAULT_MAX_RESPONSE_BYTES = 8 * 1_048_576
+"""A response body past this many bytes is refused while it streams (``VendorResponseError``), not retried."""
+CANONICAL_FILTERS = ("status", "since", "until", "direction", "agent_id", "campaign_id")
+"""The filters every client's ``list_calls`` takes: sent to the vendor where it can filter, always checked here."""
+SINCE_SLACK = timedelta(days=1)
+"""Vendors bound their date filters by creation time, the call time by start: the server's since is widened."""
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
 _RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
@@ -78,8 +96,85 @@ class Reply:
     """The start of the raw body, for messages."""
 
 
+@attrs.frozen
+class Page:
+    """One page of a listing as it arrived: its number, how many calls the vendor sent, the ones kept."""
+
+    number: int
+    received: int
+    records: tuple[CallRecord, ...]
+    source: str
+    """The endpoint path, and the parent it belongs to when the listing walks parents (a Dialgen batch)."""
+    failed: int = 0
+    """Items of the page that are not a call of the documented shape: skipped and logged (raised when strict)."""
+
+
+@attrs.frozen
+class Wanted:
+    """The canonical filters, checked on every record: what a vendor cannot (or will not) filter is dropped here.
+
+    ``since``/``until`` bound the call's time (``started_at``, else ``created_at``), since inclusive, until
+    exclusive; a call without either time is outside every window.
+    """
+
+    statuses: frozenset[CallStatus] | None = None
+    direction: Direction | None = None
+    agent_id: str | None = None
+    campaign_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @classmethod
+    def of(cls, filters: Mapping[str, Any]) -> Wanted:
+        """The checked canonical filters among ``filters`` (others are ignored here)."""
+        status = filters.get("status")
+        direction = filters.get("direction")
+        try:
+            chosen = None if direction is None else Direction(direction)
+        except ValueError:
+            raise UsageError(f"direction filter: not a canonical direction: {direction!r}") from None
+        return cls(
+            statuses=None if status is None else frozenset(_statuses(status)),
+            direction=chosen,
+            agent_id=filters.get("agent_id"),
+            campaign_id=filters.get("campaign_id"),
+            since=_aware(filters.get("since"), "since"),
+            until=_aware(filters.get("until"), "until"),
+        )
+
+    def keeps(self, record: CallRecord) -> bool:
+        """Whether a record passes every filter."""
+        if self.statuses is not None and record.status not in self.statuses:
+            return False
+        if self.direction is not None and record.direction is not self.direction:
+            return False
+        if self.agent_id is not None and record.agent_id != self.agent_id:
+            return False
+        if self.campaign_id is not None and record.campaign_id != self.campaign_id:
+            return False
+        if self.since is not None or self.until is not None:
+            moment = record.started_at or record.created_at
+            if moment is None:
+                return False
+            if (self.since is not None and moment < self.since) or (self.until is not None and moment >= self.until):
+                return False
+        return True
+
+
+def _aware(value: Any, name: str) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise UsageError(f"{name}: give a timezone-aware datetime, not {value!r}")
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    raise UsageError(f"{name}: give a datetime, not {type(value).__name__}")
+
+
 Operation = Generator[Request, Reply, Any]
-Listing = Generator["Request | tuple[CallRecord, ...]", "Reply | None", None]
+Listing = Generator["Request | Page", "Reply | None", None]
 
 
 def _reply_of(value: Reply | None) -> Reply:
@@ -101,6 +196,7 @@ class Engine:
     limiter: RateLimiter
     strict: bool = False
     on_unmapped: OnUnmapped | None = attrs.field(default=None, repr=False)
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     @classmethod
     def create(
@@ -114,11 +210,24 @@ class Engine:
         max_requests_per_second: float | None,
         strict: bool,
         on_unmapped: OnUnmapped | None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        allow_insecure: bool = False,
     ) -> Engine:
         """Check the settings, filling the API key and account ids from the environment when not given."""
         api = adapter.api
         if api is None:
             raise UsageError(f"the {adapter.id} table has no [api] section")
+        url = (base_url or api.base_url).rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"{adapter.id}: base_url must be an http(s) URL, not {url!r}")
+        if parts.scheme == "http" and parts.hostname not in _LOOPBACK and not allow_insecure:
+            raise UsageError(
+                f"{adapter.id}: plain http to {parts.hostname} would send the API key in clear; use https, "
+                "or pass allow_insecure=True"
+            )
+        if max_response_bytes < 1:
+            raise UsageError(f"{adapter.id}: max_response_bytes must be positive")
         key = api_key or os.environ.get(env_name(adapter.id, "api_key"))
         if not key:
             raise UsageError(f"{adapter.id}: no API key; pass api_key= or set {env_name(adapter.id, 'api_key')}")
@@ -131,13 +240,14 @@ class Engine:
         return cls(
             adapter=adapter,
             api=api,
-            base_url=(base_url or api.base_url).rstrip("/"),
+            base_url=url,
             headers={"Authorization": f"Bearer {key}", "Accept": "application/json"},
             credentials=tuple(params),
             retry=retry or HttpRetry(),
             limiter=RateLimiter(max_requests_per_second),
             strict=strict,
             on_unmapped=on_unmapped,
+            max_response_bytes=max_response_bytes,
         )
 
     # -- requests and replies -----------------------------------------------------------------------------
@@ -195,9 +305,9 @@ class Engine:
             what = type(outcome).__name__
         else:
             status = outcome.status
-            retryable = status == 429 or status >= 500 or (200 <= status < 300 and outcome.body is MALFORMED)
-            asked = parse_retry_after(outcome.headers.get("retry-after")) if status == 429 or status >= 500 else None
-            what = f"answered {status}" if outcome.body is not MALFORMED or status >= 300 else "sent a body not JSON"
+            retryable = status == 429 or status >= 500  # a body that is not JSON would not be JSON the next time
+            asked = parse_retry_after(outcome.headers.get("retry-after")) if retryable else None
+            what = f"answered {status}"
         if not retryable or attempt >= self.retry.retries:
             return None
         if asked is not None and asked > self.retry.max_retry_after:
@@ -289,9 +399,14 @@ class Engine:
     def record(self, endpoint: Endpoint, reply: Reply) -> CallRecord:
         """The one record of a single-call endpoint; the whole body is normalised, as its shape expects."""
         body = self.body(reply)
-        if not isinstance(read_first(body, endpoint.records), dict):
+        if not read_first(body, endpoint.records) or not isinstance(read_first(body, endpoint.records), dict):
             raise self.error(reply, f"no call object at {_where(endpoint)}")
-        return self.normalize(body)
+        try:
+            return self.normalize(body)
+        except NormalizationError as exc:
+            if self.strict:  # strict refusals of unknown values stay what they are
+                raise
+            raise self.error(reply, f"the call is not the documented shape: {exc}") from exc
 
     def normalize(self, payload: Any) -> CallRecord:
         """A record from a decoded item of this vendor."""
@@ -301,28 +416,39 @@ class Engine:
 
     # -- filters ------------------------------------------------------------------------------------------
 
-    def query(
-        self, endpoint: Endpoint, filters: Mapping[str, Any]
-    ) -> tuple[list[tuple[str, str]], frozenset[CallStatus] | None]:
-        """The query parameters for canonical filters, and the statuses to keep client-side (None: all).
+    def query(self, endpoint: Endpoint, filters: Mapping[str, Any]) -> tuple[list[tuple[str, str]], Wanted]:
+        """The query parameters for the filters the endpoint takes, and the canonical filters checked on every record.
 
-        A status filter asks for every raw value the table maps to one of the statuses, alone or through a
-        joint rule with a reason, so the vendor may send more than was asked for; the rest is dropped here.
-        When some status has no raw value the parameter accepts, the vendor is not asked to filter at all.
+        A canonical filter the endpoint does not take is applied here alone; a vendor-only one (``search``) must be
+        one it takes. A status filter asks for every raw value that can resolve to one of the statuses under the
+        outcome laws, so the vendor may send more than was asked for; the rest is dropped here. When some status
+        has no raw value the parameter accepts, the vendor is not asked to filter by status at all.
         """
+        wanted = Wanted.of(filters)
         params: list[tuple[str, str]] = []
-        wanted: frozenset[CallStatus] | None = None
         for name, value in filters.items():
             if value is None:
                 continue
             if name not in endpoint.filters:
-                raise UsageError(f"{self.adapter.id}: {endpoint.name} takes no {name} filter")
+                if name in CANONICAL_FILTERS:
+                    continue
+                takes = ", ".join(sorted(set(endpoint.filters) - set(CANONICAL_FILTERS))) or "none"
+                raise UnsupportedError(
+                    f"{endpoint.path} takes no {name} filter",
+                    vendor=self.adapter.id,
+                    instead=f"vendor filters: {takes}",
+                )
             spec = self.api.filters[name]
             if spec.reverse is not None:
                 statuses = _statuses(value)
-                wanted = frozenset(statuses)
                 if all(spec.reverse.get(status) for status in statuses):
                     params.append((spec.param, spec.join.join(spec.raw_statuses(statuses))))
+            elif spec.values_of:
+                chosen = spec.values_of.get(str(getattr(value, "value", value)))
+                if chosen:
+                    params.append((spec.param, spec.join.join(chosen)))
+            elif name == "since" and wanted.since is not None:
+                params.append((spec.param, _time(wanted.since - SINCE_SLACK, spec.format, name)))
             elif isinstance(value, (datetime, date)):
                 params.append((spec.param, _time(value, spec.format, name)))
             elif isinstance(value, str):
@@ -396,13 +522,33 @@ def fetch_one(engine: Engine, name: str, args: Mapping[str, Any]) -> Operation:
     return record
 
 
-def fetch_list(engine: Engine, name: str, args: Mapping[str, Any]) -> Operation:
-    """Every record of an unpaged list endpoint, asking its fallback on a miss."""
+def fetch_items(engine: Engine, name: str, args: Mapping[str, Any]) -> Operation:
+    """The items of an unpaged list endpoint as sent, asking its fallback on a miss."""
     endpoint = engine.api.endpoint(name)
     reply = yield engine.request(endpoint, args)
     if endpoint.fallback is not None and reply.status in endpoint.fallback_on:
-        return (yield from fetch_list(engine, endpoint.fallback, args))
-    return [engine.normalize(item) for item in engine.items(endpoint, reply)]
+        return (yield from fetch_items(engine, endpoint.fallback, args))
+    return engine.items(endpoint, reply)
+
+
+def fetch_list(engine: Engine, name: str, args: Mapping[str, Any]) -> Operation:
+    """Every record of an unpaged list endpoint, asking its fallback on a miss."""
+    return [engine.normalize(item) for item in (yield from fetch_items(engine, name, args))]
+
+
+def _records(engine: Engine, items: list[Any], where: str) -> tuple[list[CallRecord], int]:
+    """The records of a page's items; an item that is not a call is skipped with a warning (raised when strict),
+    so one broken record does not end a nightly listing."""
+    records, failed = [], 0
+    for item in items:
+        try:
+            records.append(engine.normalize(item))
+        except NormalizationError as exc:
+            if engine.strict:
+                raise
+            failed += 1
+            logger.warning("callstatus: %s %s: skipped an item that is not a call: %s", engine.adapter.id, where, exc)
+    return records, failed
 
 
 def fetch_raw(engine: Engine, name: str, args: Mapping[str, Any]) -> Operation:
@@ -439,6 +585,7 @@ def listing(engine: Engine, name: str, filters: Mapping[str, Any], page_size: in
         raise UsageError(f"{engine.adapter.id}: no [api.pages]")
     query, wanted = engine.query(endpoint, filters)
     size = engine.page_size(page_size)
+    number = 0
     seen: set[str] = set()
     repeated = 0
     totals: set[Any] = set()
@@ -447,20 +594,20 @@ def listing(engine: Engine, name: str, filters: Mapping[str, Any], page_size: in
         extra = [*query, (pages.page, str(page)), (pages.limit, str(size))]
         reply = _reply_of((yield engine.request(endpoint, {}, extra)))
         items = engine.items(endpoint, reply)
+        records, failed = _records(engine, items, f"{endpoint.path} page {page}")
         fresh: list[CallRecord] = []
         again = 0
-        for item in items:
-            record = engine.normalize(item)
+        for record in records:
             if record.call_id in seen:
                 again += 1
                 continue
             seen.add(record.call_id)
-            if wanted is None or record.status in wanted:
+            if wanted.keeps(record):
                 fresh.append(record)
         repeated += again
         totals.add(read_first(reply.body, pages.total))
-        if fresh:
-            yield tuple(fresh)
+        number += 1
+        yield Page(number=number, received=len(items), records=tuple(fresh), source=endpoint.path, failed=failed)
         if not pages.more(reply.body, page, size, len(items)):
             break
         if items and again == len(items):
@@ -475,3 +622,39 @@ def listing(engine: Engine, name: str, filters: Mapping[str, Any], page_size: in
             repeated,
             sorted(str(total) for total in totals),
         )
+
+
+def walk(engine: Engine, filters: Mapping[str, Any]) -> Listing:
+    """Every call of a vendor without a call listing: its parents (Dialgen's batches) are listed, then each
+    parent's calls (live, else the fallback store), each call once, every canonical filter checked here."""
+    spec = engine.api.walk
+    if spec is None:  # pragma: no cover - callers check
+        raise UsageError(f"{engine.adapter.id}: no [api.walk]")
+    _query, wanted = engine.query(engine.api.endpoint(spec.children), filters)
+    parents = engine.api.endpoint(spec.parents)
+    reply = _reply_of((yield engine.request(parents, {})))
+    ids = [read_first(item, spec.parent_id) for item in engine.items(parents, reply)]
+    seen: set[str] = set()
+    for number, parent in enumerate(dict.fromkeys(str(found) for found in ids if found is not None), 1):
+        items = yield from _parent_items(engine, spec.children, {spec.argument: parent})
+        source = f"{engine.api.endpoint(spec.children).path} {spec.argument}={parent}"
+        records, failed = _records(engine, items, source)
+        kept = []
+        for record in records:
+            if record.call_id not in seen:
+                seen.add(record.call_id)
+                if wanted.keeps(record):
+                    kept.append(record)
+        yield Page(number=number, received=len(items), records=tuple(kept), source=source, failed=failed)
+
+
+def _parent_items(engine: Engine, name: str, args: Mapping[str, Any]) -> Operation:
+    """A parent's items from its endpoint, then from the fallback store too: the live view keeps recent calls
+    only, so older calls of the same parent are only in the store (a call in both is read live: first wins)."""
+    endpoint = engine.api.endpoint(name)
+    items: list[Any] = []
+    for source in (endpoint, *(() if endpoint.fallback is None else (engine.api.endpoint(endpoint.fallback),))):
+        reply = yield engine.request(source, args)
+        if reply.status not in source.fallback_on | endpoint.fallback_on:
+            items += engine.items(source, reply)
+    return items

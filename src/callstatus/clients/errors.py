@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import Error
+from ..errors import Error, UsageError
 
 __all__ = [
     "AuthError",
@@ -12,6 +12,7 @@ __all__ = [
     "InsufficientCreditsError",
     "NotFoundError",
     "RateLimitedError",
+    "UnsupportedError",
     "VendorAPIError",
     "VendorConnectionError",
     "VendorRequestError",
@@ -88,3 +89,12 @@ class VendorResponseError(VendorAPIError):
 
 class VendorConnectionError(VendorAPIError):
     """No answer after every retry: the connection failed or the response did not arrive in time."""
+
+
+class UnsupportedError(UsageError):
+    """The vendor cannot do what was asked (no such endpoint or filter); ``instead`` says what to use."""
+
+    def __init__(self, message: str, *, vendor: str, instead: str | None = None) -> None:
+        self.vendor = vendor
+        self.instead = instead
+        super().__init__(f"{vendor}: {message}" + (f"; instead, {instead}" if instead else ""))
