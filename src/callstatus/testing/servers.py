@@ -5,17 +5,25 @@ a generated call history, and injects faults on request: an error status (429 wi
 a response slower than the client's timeout, a body that is not JSON, calls added between two pages. They use
 only the standard library, so they run wherever callstatus does::
 
-    with DialNexaServer(calls=500, api_key="k") as server:
+    with DialNexaServer(calls=500, api_key="k", now=datetime(2026, 1, 15, 12, tzinfo=UTC)) as server:
         client = DialNexaClient("k", base_url=server.url)
+
+The history is a pure function of ``seed``, the call's index and ``now``: every id (call ids, Atoms ``_id`` and
+``callId``, contact ids, batch ids) comes from ``seed`` and the index alone, never from the clock, and every
+timestamp is ``now`` minus an age. ``now`` defaults to the current time (whole seconds), so ids are the same from
+run to run but timestamps are not: tests that compare timestamps, or want the very same history every run, pin
+``now``. ``server_filters=False`` makes a server ignore every filter parameter (answering the unfiltered history,
+still paged), as a vendor does whose filters are not live yet: the client must then filter on its side.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -79,11 +87,25 @@ class Fault:
 
 
 class FakeVendorServer:
-    """The shared machinery: the HTTP server thread, auth, faults, the request log. Subclasses route."""
+    """The shared machinery: the HTTP server thread, auth, faults, the request log. Subclasses route.
+
+    ``calls``: how many calls the history holds, newest first, spread evenly over the ``days`` before ``now``
+    (the newest an hour before it). ``seed``: what the calls are; the same seed gives the same ids whatever
+    ``now`` is. ``now``: the server's present, which every timestamp and every age (Dialgen's live window) is
+    counted from; give a timezone-aware datetime. Left out, it is the current time (whole seconds) at
+    construction: pin it in tests that want the same timestamps every run. ``days``: the span of the history,
+    the vendor's ``DAYS`` when left out. ``server_filters``: False makes the server ignore every filter
+    parameter and answer the unfiltered history (still paged), as a vendor whose filters are documented but not
+    live does.
+    """
 
     vendor: ClassVar[str] = ""
     prefix: ClassVar[str] = ""
     """Path of the base URL under the server root, e.g. '/v1'."""
+    DAYS: ClassVar[int] = 10
+    """The span of the generated history when ``days`` is not given."""
+    NEWEST: ClassVar[timedelta] = timedelta(hours=1)
+    """How long before ``now`` the newest generated call was placed, so that every call ended before ``now``."""
 
     def __init__(
         self,
@@ -92,15 +114,23 @@ class FakeVendorServer:
         seed: int = 0,
         api_key: str = "test-api-key",
         now: datetime | None = None,
-        days: int = 60,
+        days: int | None = None,
+        server_filters: bool = True,
     ) -> None:
+        if now is not None and now.utcoffset() is None:
+            raise UsageError(f"now must be timezone-aware, got {now!r}")
+        if calls < 0:
+            raise UsageError(f"calls must be 0 or more, got {calls}")
         self.api_key = api_key
         self.seed = seed
-        self.now = now or datetime.now(UTC).replace(microsecond=0)
-        self.days = days
-        self._random = random.Random(seed)
+        self.now = now if now is not None else datetime.now(UTC).replace(microsecond=0)
+        """The server's present: every timestamp and every age is counted from it."""
+        self.days = self.DAYS if days is None else days
+        self.server_filters = server_filters
+        self.size = calls
+        """How many calls the history was generated with (``add_calls`` adds more)."""
         self._serial = 0
-        self.history: list[dict[str, Any]] = [self._new_call(i, calls) for i in range(calls)]
+        self.history: list[dict[str, Any]] = [self._new_call(i) for i in range(calls)]
         """The calls, newest first, in the vendor's own shape."""
         self.requests: list[Seen] = []
         self.faults: list[Fault] = []
@@ -111,19 +141,30 @@ class FakeVendorServer:
 
     # -- the history ------------------------------------------------------------------------------------------
 
-    def _new_call(self, index: int, count: int) -> dict[str, Any]:
+    def _new_call(self, index: int) -> dict[str, Any]:
         self._serial += 1
-        age = timedelta(seconds=self.days * 86400 * index / max(count, 1))
-        return self.make_call(self._random, self._serial, self.now - age)
+        age = self.NEWEST + timedelta(seconds=self.days * 86400 * index / max(self.size, 1))
+        return self.make_call(self.rng(self._serial), self._serial, self.now - age)
+
+    def rng(self, serial: int) -> random.Random:
+        """The random source of the call numbered ``serial`` (its index + 1): a function of the seed and the
+        serial only, so a call is the same whatever else the history holds."""
+        return random.Random(f"{self.vendor}:{self.seed}:{serial}")
+
+    def digest(self, serial: int) -> str:
+        """64 hex digits drawn from the seed and ``serial``: the material of ids that look random."""
+        return hashlib.sha256(f"{self.vendor}:{self.seed}:{serial}".encode()).hexdigest()
 
     def make_call(self, rng: random.Random, serial: int, created: datetime) -> dict[str, Any]:
-        """One generated call in the vendor's shape."""
+        """One generated call in the vendor's shape: ``rng`` is ``self.rng(serial)``, ``created`` its time."""
         raise NotImplementedError
 
     def add_calls(self, count: int) -> None:
-        """Add ``count`` new calls at the head of the history (newest first), as if just placed."""
+        """Add ``count`` new calls at the head of the history (newest first), as if just placed at ``now``."""
         with self._lock:
-            fresh = [self.make_call(self._random, self._serial + i + 1, self.now) for i in range(count)]
+            fresh = [
+                self.make_call(self.rng(self._serial + i + 1), self._serial + i + 1, self.now) for i in range(count)
+            ]
             self._serial += count
             self.history[:0] = reversed(fresh)
 
@@ -322,42 +363,87 @@ def _number(rng: random.Random, plus: bool = True) -> str:
     return ("+" if plus else "") + digits
 
 
+def _listed(query: dict[str, str], name: str) -> set[str] | None:
+    """A comma-separated filter parameter as a set, None when absent or empty."""
+    items = {item for item in query.get(name, "").split(",") if item}
+    return items or None
+
+
+def _within(created: str | None, since: datetime | None, until: datetime | None) -> bool:
+    when = _parse_time(created)
+    if when is None:
+        return since is None and until is None
+    return (since is None or when >= since) and (until is None or when <= until)
+
+
+OUR_NUMBER = "+14155550100"
+"""The account's own number: the caller of outbound calls, the callee of inbound ones."""
+
+
 # -- DialNexa ---------------------------------------------------------------------------------------------------
 
 
 class DialNexaServer(FakeVendorServer):
-    """DialNexa: ``GET /v1/calls`` (page, limit at most 100, agent_id, status comma list, from/to on created_at)
-    and ``GET /v1/call-logs/{id}``. ``envelope``: 'meta' ({data, meta{page, limit, total, totalPages}}),
-    'meta-without-total-pages', or 'array' (a bare array, as the OpenAPI shows)."""
+    """DialNexa: ``GET /v1/calls`` and ``GET /v1/call-logs/{id}``. ``envelope``: 'meta' ({data, meta{page, limit,
+    total, totalPages}}), 'meta-without-total-pages', or 'array' (a bare array, as the OpenAPI shows).
+
+    ``/calls`` pages with ``page`` and ``limit`` (at most 100) and, unless ``server_filters`` is False, filters on
+    ``status``, ``agent_id``, ``call_direction`` (inbound, outbound) and ``batch_call_id``, each a comma-separated
+    list, and ``from``/``to`` (bounds on ``created_at``). Calls are inbound or outbound (``call_direction``), by
+    one of ``AGENTS``; outbound ones mostly belong to one of ``BATCHES`` (``batch_id``), the others to none.
+    """
 
     vendor = "dialnexa"
     prefix = "/v1"
-    STATUSES: ClassVar[tuple[str, ...]] = (
-        "completed", "completed", "completed", "did_not_pick", "no_answer", "busy", "failed", "cancelled",
-        "retry_expired", "initiated", "sent", "created", "received",
-    )  # fmt: skip
+    AGENTS: ClassVar[tuple[str, ...]] = ("agt_0", "agt_1", "agt_2", "agt_3")
+    BATCHES: ClassVar[tuple[str, ...]] = ("batch_0", "batch_1", "batch_2")
+    DIRECTIONS: ClassVar[tuple[str, ...]] = ("outbound", "outbound", "outbound", "inbound")
+    STATUSES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "outbound": (
+            "completed", "completed", "completed", "did_not_pick", "no_answer", "busy", "failed", "cancelled",
+            "retry_expired", "initiated", "sent", "created", "in-progress", "no-answer",
+        ),
+        "inbound": ("completed", "completed", "completed", "received", "in-progress", "failed"),
+    }  # fmt: skip
+    """The call-log enum and the lighter /calls spellings; 'sent' is outbound only, 'received' inbound only."""
     REASONS: ClassVar[dict[str, str]] = {
         "completed": "user_disconnected",
         "did_not_pick": "user_did_not_pick_up",
         "no_answer": "user_did_not_pick_up",
+        "no-answer": "user_did_not_pick_up",
         "busy": "user_busy",
         "failed": "network_failure",
     }
 
-    def __init__(self, *, envelope: str = "meta", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        envelope: str = "meta",
+        calls: int = 100,
+        seed: int = 0,
+        api_key: str = "test-api-key",
+        now: datetime | None = None,
+        days: int | None = None,
+        server_filters: bool = True,
+    ) -> None:
         if envelope not in ("meta", "meta-without-total-pages", "array"):
             raise UsageError(f"unknown envelope {envelope!r}")
         self.envelope = envelope
-        super().__init__(**kwargs)
+        super().__init__(calls=calls, seed=seed, api_key=api_key, now=now, days=days, server_filters=server_filters)
 
     def make_call(self, rng: random.Random, serial: int, created: datetime) -> dict[str, Any]:
-        status = rng.choice(self.STATUSES)
+        direction = rng.choice(self.DIRECTIONS)
+        status = rng.choice(self.STATUSES[direction])
         duration = rng.randrange(20, 600) if status == "completed" else 0
+        customer = _number(rng)
+        outbound = direction == "outbound"
         call: dict[str, Any] = {
             "id": f"call_{serial:06d}",
-            "agent_id": f"agt_{rng.randrange(3)}",
-            "to_phone_number": _number(rng),
-            "from_phone_number": "+14155550100",
+            "agent_id": rng.choice(self.AGENTS),
+            "to_phone_number": customer if outbound else OUR_NUMBER,
+            "from_phone_number": OUR_NUMBER if outbound else customer,
+            "call_direction": direction,
+            "batch_id": rng.choice((*self.BATCHES, None)) if outbound else None,
             "status": status,
             "duration_seconds": duration,
             "created_at": _iso(created),
@@ -398,60 +484,96 @@ class DialNexaServer(FakeVendorServer):
         return 404, headers, self.error_body(404, f"Cannot {method} {path}")
 
     def _filtered(self, query: dict[str, str]) -> list[dict[str, Any]]:
-        statuses = set(query["status"].split(",")) if query.get("status") else None
+        if not self.server_filters:
+            return list(self.history)
+        wanted = {
+            "status": _listed(query, "status"),
+            "agent_id": _listed(query, "agent_id"),
+            "call_direction": _listed(query, "call_direction"),
+            "batch_id": _listed(query, "batch_call_id"),
+        }
         since, until = _parse_time(query.get("from")), _parse_time(query.get("to"))
-        result = []
-        for call in self.history:
-            if statuses is not None and call["status"] not in statuses:
-                continue
-            if query.get("agent_id") and call["agent_id"] != query["agent_id"]:
-                continue
-            if since or until:
-                created = _parse_time(call["created_at"])
-                if created is not None and ((since and created < since) or (until and created > until)):
-                    continue
-            result.append(call)
-        return result
+        return [
+            call
+            for call in self.history
+            if all(values is None or call[field] in values for field, values in wanted.items())
+            and _within(call["created_at"], since, until)
+        ]
 
 
 # -- Smallest.ai Atoms ------------------------------------------------------------------------------------------
 
 
 class AtomsServer(FakeVendorServer):
-    """Atoms: ``GET /api/v1/conversation`` (page, limit, statusFilter, agentIds, campaignIds, dateFrom/dateTo,
-    search) in ``{status, data: {logs, pagination}}``, ``GET /api/v1/conversation/{callId}`` and
-    ``POST /api/v1/conversation/search`` (at most 100 callIds)."""
+    """Atoms: ``GET /api/v1/conversation`` in ``{status, data: {logs, pagination}}``, ``GET
+    /api/v1/conversation/{callId}`` and ``POST /api/v1/conversation/search`` (at most 100 callIds).
+
+    ``/conversation`` pages with ``page`` and ``limit`` and, unless ``server_filters`` is False, filters on
+    ``statusFilter``, ``agentIds``, ``campaignIds`` and ``callTypes`` (telephony_inbound, telephony_outbound,
+    webcall), each a comma-separated list, ``dateFrom``/``dateTo`` (bounds on ``createdAt``) and ``search`` (in
+    ``callId``, ``from`` or ``to``). Calls are of each ``type``, by one of ``AGENTS``; outbound ones belong to one
+    of ``CAMPAIGNS`` (``campaignId``), the others to none. ``callId`` keeps the vendor's shape
+    ``CALL-<13 digits>-<6 hex digits>`` but is drawn from the seed and the index: its number is not a time.
+    """
 
     vendor = "atoms"
     prefix = "/api/v1"
-    STATUSES: ClassVar[tuple[str, ...]] = (
-        "completed", "completed", "completed", "failed", "no_answer", "cancelled", "in_progress", "in_queue",
-        "pending", "processing", "busy",
+    AGENTS: ClassVar[tuple[str, ...]] = ("agent_0", "agent_1", "agent_2", "agent_3")
+    CAMPAIGNS: ClassVar[tuple[str, ...]] = ("camp_0", "camp_1", "camp_2")
+    TYPES: ClassVar[tuple[str, ...]] = (
+        "telephony_outbound", "telephony_outbound", "telephony_outbound", "telephony_outbound", "telephony_inbound",
+        "telephony_inbound", "webcall",
     )  # fmt: skip
+    STATUSES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "telephony_outbound": (
+            "completed", "completed", "completed", "failed", "no_answer", "cancelled", "in_progress", "in_queue",
+            "pending", "processing", "busy", "active",
+        ),
+        "telephony_inbound": ("completed", "completed", "completed", "failed", "in_progress", "processing", "active"),
+        "webcall": ("completed", "completed", "failed", "in_progress", "processing"),
+    }  # fmt: skip
+    """The statusFilter enum and the SDK's busy; no_answer and the queue states are outbound only."""
     REASONS: ClassVar[dict[str, str]] = {
         "completed": "user_hangup",
         "failed": "connection_error",
         "no_answer": "dial_no_answer",
         "busy": "dial_no_answer",
     }
+    _SUFFIX_STEP = 1_000_003
+    """Odd, so coprime with 16**6: ``serial * step`` modulo 16**6 never repeats, so suffixes are unique per seed."""
 
     def make_call(self, rng: random.Random, serial: int, created: datetime) -> dict[str, Any]:
-        status = rng.choice(self.STATUSES)
+        kind = rng.choice(self.TYPES)
+        status = rng.choice(self.STATUSES[kind])
+        customer = None if kind == "webcall" else _number(rng)
+        ours = None if kind == "webcall" else OUR_NUMBER
+        outbound = kind == "telephony_outbound"
         return {
-            "_id": f"{serial:024x}",
-            "callId": f"CALL-{int(created.timestamp() * 1000)}-{serial:06d}",
+            "_id": self._object_id(serial),
+            "callId": self._call_id(serial),
             "status": status,
             "duration": rng.randrange(20, 600) if status == "completed" else 0,
-            "from": "+14155550100",
-            "to": _number(rng),
-            "type": rng.choice(("telephony_outbound", "telephony_inbound")),
-            "agentId": f"agent_{rng.randrange(3)}",
-            "campaignId": f"camp_{rng.randrange(2)}",
+            "from": ours if outbound else customer,
+            "to": customer if outbound else ours,
+            "type": kind,
+            "agentId": rng.choice(self.AGENTS),
+            "campaignId": rng.choice(self.CAMPAIGNS) if outbound else None,
             "disconnectionReason": self.REASONS.get(status),
             "retryCount": 0,
             "callCost": 1.5,
             "createdAt": _iso(created),
         }
+
+    def _object_id(self, serial: int) -> str:
+        """24 hex digits, like a MongoDB ObjectId: 16 from the seed's digest, 8 counting the serial."""
+        return f"{self.digest(serial)[:16]}{serial % 16**8:08x}"
+
+    def _call_id(self, serial: int) -> str:
+        """``CALL-<13 digits>-<6 hex digits>``: the number from the seed's digest (not a time), the suffix a
+        scrambled serial, unique for the first 16**6 calls."""
+        number = 1_700_000_000_000 + int(self.digest(serial), 16) % 10**11
+        suffix = (serial * self._SUFFIX_STEP + int(self.digest(0), 16)) % 16**6
+        return f"CALL-{number}-{suffix:06x}"
 
     def id_of(self, call: dict[str, Any]) -> str:
         return str(call["callId"])
@@ -494,61 +616,97 @@ class AtomsServer(FakeVendorServer):
         return 404, {}, self.error_body(404, f"Cannot {method} {path}")
 
     def _filtered(self, query: dict[str, str]) -> list[dict[str, Any]]:
-        def listed(name: str) -> set[str] | None:
-            return set(query[name].split(",")) if query.get(name) else None
-
-        statuses, agents, campaigns = listed("statusFilter"), listed("agentIds"), listed("campaignIds")
+        if not self.server_filters:
+            return list(self.history)
+        wanted = {
+            "status": _listed(query, "statusFilter"),
+            "agentId": _listed(query, "agentIds"),
+            "campaignId": _listed(query, "campaignIds"),
+            "type": _listed(query, "callTypes"),
+        }
         since, until = _parse_time(query.get("dateFrom")), _parse_time(query.get("dateTo"))
         search = query.get("search")
-        keep: list[Callable[[dict[str, Any]], bool]] = []
-        if statuses is not None:
-            keep.append(lambda call: call["status"] in statuses)
-        if agents is not None:
-            keep.append(lambda call: call["agentId"] in agents)
-        if campaigns is not None:
-            keep.append(lambda call: call["campaignId"] in campaigns)
-        if since is not None:
-            keep.append(lambda call: _parse_time(call["createdAt"]) >= since)  # type: ignore[operator]
-        if until is not None:
-            keep.append(lambda call: _parse_time(call["createdAt"]) <= until)  # type: ignore[operator]
-        if search:
-            keep.append(lambda call: search in call["callId"] or search in call["from"] or search in call["to"])
-        return [call for call in self.history if all(test(call) for test in keep)]
+
+        def found(call: dict[str, Any]) -> bool:
+            return not search or any(search in (call[key] or "") for key in ("callId", "from", "to"))
+
+        return [
+            call
+            for call in self.history
+            if all(values is None or call[field] in values for field, values in wanted.items())
+            and _within(call["createdAt"], since, until)
+            and found(call)
+        ]
 
 
 # -- Dialgen ----------------------------------------------------------------------------------------------------
 
 
 class DialgenServer(FakeVendorServer):
-    """Dialgen: live status (``/api/v1/status/call``, calls of the last 30 days only), persistent status
+    """Dialgen: live status (``/api/v1/status/call``, calls of the last ``live_days`` only), persistent status
     (``/api/v1/call/check-status``), ``/api/v1/call/get-metric``, live batch status (``/api/v1/status/batch``,
-    30 days), batch statistics (``/api/v1/batch/check-status``) and ``/api/v1/batch/list``. Every request must
-    carry ``userId``. ``live_days``: how long the live cache keeps a call (0: it has expired for all)."""
+    the batch's calls of the last ``live_days``; 404 when none is), batch statistics
+    (``/api/v1/batch/check-status``, every call however old) and ``/api/v1/batch/list`` (newest first). Every
+    request must carry ``userId``. ``live_days``: how long the live cache keeps a call (0: it has expired for all).
+
+    Dialgen has no call listing, so there is nothing for ``server_filters`` to switch off. The history spans
+    ``DAYS`` (60) by default, twice the live window. Every call belongs to one of ``batches`` batches,
+    ``batch_0`` (the newest calls) to ``batch_{batches - 1}`` (the oldest), each a contiguous stretch of the
+    history run by one agent (``agent_1``, ``agent_2``, ``agent_3``, in turn): with the defaults, ``batch_0`` is
+    all live, ``batch_1`` partly and ``batch_2`` not at all. Calls added later join ``batch_0``. Most calls are
+    ``OUTBOUND``, some ``INBOUND`` (``direction``, in the persistent status and the metrics).
+    """
 
     vendor = "dialgen"
     prefix = ""
+    DAYS = 60
+    AGENTS: ClassVar[tuple[str, ...]] = ("agent_1", "agent_2", "agent_3")
+    DIRECTIONS: ClassVar[tuple[str, ...]] = ("OUTBOUND", "OUTBOUND", "OUTBOUND", "OUTBOUND", "INBOUND")
     STATUSES: ClassVar[tuple[tuple[str, str | None], ...]] = (
-        ("COMPLETED", None), ("COMPLETED", None), ("MISSED", "NO_ANSWER"), ("MISSED", "BUSY"),
-        ("FAILED", "NETWORK_ERROR"), ("FAILED", "INVALID_NUMBER"), ("ONGOING", None), ("SCHEDULED", None),
+        ("COMPLETED", None), ("COMPLETED", None), ("COMPLETED", None), ("MISSED", "NO_ANSWER"), ("MISSED", "BUSY"),
+        ("FAILED", "NETWORK_ERROR"), ("FAILED", "INVALID_NUMBER"), ("FAILED", "INSUFFICIENT_CREDITS"),
+        ("ONGOING", None), ("SCHEDULED", None),
     )  # fmt: skip
+    RUNNING: ClassVar[frozenset[str]] = frozenset({"ONGOING", "SCHEDULED"})
 
-    def __init__(self, *, user_id: str = "test-user", batches: int = 3, live_days: int = 30, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        user_id: str = "test-user",
+        batches: int = 3,
+        live_days: int = 30,
+        calls: int = 100,
+        seed: int = 0,
+        api_key: str = "test-api-key",
+        now: datetime | None = None,
+        days: int | None = None,
+        server_filters: bool = True,
+    ) -> None:
+        if batches < 1:
+            raise UsageError(f"batches must be 1 or more, got {batches}")
         self.user_id = user_id
         self.batch_count = batches
         self.live_days = live_days
-        super().__init__(**kwargs)
+        super().__init__(calls=calls, seed=seed, api_key=api_key, now=now, days=days, server_filters=server_filters)
+
+    def batch_of(self, serial: int) -> int:
+        """The batch number of the call numbered ``serial``: contiguous stretches, batch 0 the newest."""
+        if serial > self.size:
+            return 0
+        return (serial - 1) * self.batch_count // max(self.size, 1)
 
     def make_call(self, rng: random.Random, serial: int, created: datetime) -> dict[str, Any]:
+        batch = self.batch_of(serial)
         status, error = rng.choice(self.STATUSES)
         duration = rng.randrange(20, 600) if status == "COMPLETED" else None
         return {
             "id": f"call_{serial:06d}",
             "contactId": f"contact_{serial:06d}",
-            "agentId": "agent_1",
-            "batchId": f"batch_{serial % max(self.batch_count, 1)}",
+            "agentId": self.AGENTS[batch % len(self.AGENTS)],
+            "batchId": f"batch_{batch}",
             "status": status,
             "error": error,
-            "direction": "OUTBOUND",
+            "direction": rng.choice(self.DIRECTIONS),
             "phoneNumber": _number(rng),
             "createdAt": _iso(created),
             "startTime": _iso(created + timedelta(seconds=1)),
@@ -568,6 +726,27 @@ class DialgenServer(FakeVendorServer):
     def _live(self, call: dict[str, Any]) -> bool:
         created = _parse_time(call["createdAt"])
         return created is not None and self.now - created < timedelta(days=self.live_days)
+
+    def batches(self) -> list[dict[str, Any]]:
+        """The batch summaries ``/api/v1/batch/list`` answers, newest first."""
+        members: dict[str, list[dict[str, Any]]] = {}
+        for call in self.history:
+            members.setdefault(call["batchId"], []).append(call)
+        summaries = []
+        for batch_id, calls in sorted(members.items(), key=lambda item: int(item[0].removeprefix("batch_"))):
+            summaries.append(
+                {
+                    "batchId": batch_id,
+                    "agentId": calls[-1]["agentId"],
+                    "status": self._batch_status(calls),
+                    "total": len(calls),
+                    "createdAt": calls[-1]["createdAt"],
+                }
+            )
+        return summaries
+
+    def _batch_status(self, calls: list[dict[str, Any]]) -> str:
+        return "processing" if any(call["status"] in self.RUNNING for call in calls) else "completed"
 
     def route(self, method: str, path: str, query: dict[str, str], body: Any) -> Answer:
         if query.get("userId") != self.user_id:
@@ -600,13 +779,17 @@ class DialgenServer(FakeVendorServer):
             if not batch:
                 return 404, {}, self.error_body(404, "Batch not found")
             limit = query.get("limit", "10")
-            shown = batch if limit in ("all", "-1") else batch[: int(limit)]
+            if limit in ("all", "-1"):
+                shown = batch
+            elif limit.isdigit() and int(limit) > 0:
+                shown = batch[: int(limit)]
+            else:
+                return 400, {}, self.error_body(400, "limit must be a positive integer, 'all' or -1")
             recent = [{key: c[key] for key in ("id", "status", "duration", "createdAt", "phoneNumber")} for c in shown]
-            return 200, {}, {"batchId": query["batchId"], "status": "completed", "recentCalls": recent}
+            status = self._batch_status(batch)
+            return 200, {}, {"batchId": query["batchId"], "status": status, "recentCalls": recent}
         if path == "/api/v1/batch/list":
-            ids = sorted({c["batchId"] for c in self.history})
-            sizes = Counter(c["batchId"] for c in self.history)
-            return 200, {}, [{"batchId": b, "status": "completed", "total": sizes[b]} for b in ids]
+            return 200, {}, self.batches()
         return 404, {}, self.error_body(404, f"Cannot {method} {path}")
 
     @staticmethod
