@@ -4,6 +4,7 @@ from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _version
 
 from .adapter import Adapter, OnUnmapped, Unmapped
+from .callretry import RetryDecision, RetryPolicy
 from .clients import (
     AsyncAtomsClient,
     AsyncDialgenClient,
@@ -77,6 +78,8 @@ __all__ = [
     "ReasonGroup",
     "ReconcileReport",
     "Registry",
+    "RetryDecision",
+    "RetryPolicy",
     "SQLiteStore",
     "TableError",
     "TrackerError",
