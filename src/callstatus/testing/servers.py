@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypedDict, Unpack
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
@@ -84,6 +84,17 @@ class Fault:
         if self.times > 0:
             self.times -= 1
         return True
+
+
+class ServerOptions(TypedDict, total=False):
+    """What every fake server takes: see ``FakeVendorServer``."""
+
+    calls: int
+    seed: int
+    api_key: str
+    now: datetime | None
+    days: int | None
+    server_filters: bool
 
 
 class FakeVendorServer:
@@ -415,21 +426,11 @@ class DialNexaServer(FakeVendorServer):
         "failed": "network_failure",
     }
 
-    def __init__(
-        self,
-        *,
-        envelope: str = "meta",
-        calls: int = 100,
-        seed: int = 0,
-        api_key: str = "test-api-key",
-        now: datetime | None = None,
-        days: int | None = None,
-        server_filters: bool = True,
-    ) -> None:
+    def __init__(self, *, envelope: str = "meta", **options: Unpack[ServerOptions]) -> None:
         if envelope not in ("meta", "meta-without-total-pages", "array"):
             raise UsageError(f"unknown envelope {envelope!r}")
         self.envelope = envelope
-        super().__init__(calls=calls, seed=seed, api_key=api_key, now=now, days=days, server_filters=server_filters)
+        super().__init__(**options)
 
     def make_call(self, rng: random.Random, serial: int, created: datetime) -> dict[str, Any]:
         direction = rng.choice(self.DIRECTIONS)
@@ -675,19 +676,14 @@ class DialgenServer(FakeVendorServer):
         user_id: str = "test-user",
         batches: int = 3,
         live_days: int = 30,
-        calls: int = 100,
-        seed: int = 0,
-        api_key: str = "test-api-key",
-        now: datetime | None = None,
-        days: int | None = None,
-        server_filters: bool = True,
+        **options: Unpack[ServerOptions],
     ) -> None:
         if batches < 1:
             raise UsageError(f"batches must be 1 or more, got {batches}")
         self.user_id = user_id
         self.batch_count = batches
         self.live_days = live_days
-        super().__init__(calls=calls, seed=seed, api_key=api_key, now=now, days=days, server_filters=server_filters)
+        super().__init__(**options)
 
     def batch_of(self, serial: int) -> int:
         """The batch number of the call numbered ``serial``: contiguous stretches, batch 0 the newest."""
