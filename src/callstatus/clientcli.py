@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from .clients import CLIENTS, ClientBase, VendorAPIError, client
-from .clients.engine import Page, Wanted
+from .clients.engine import Page
 from .errors import UsageError
 from .reconciler import reconcile as run_reconcile
 from .record import CallRecord
@@ -126,7 +126,6 @@ class _Progress:
 def fetch(args: argparse.Namespace) -> int:
     """Write the calls as canonical NDJSON on stdout; exit 1 when the vendor API failed."""
     filters = _filters(args)
-    wanted = Wanted.of(filters)
     progress = _Progress(args.vendor)
     out = sys.stdout.buffer
     with _client(args) as polling:
@@ -138,7 +137,7 @@ def fetch(args: argparse.Namespace) -> int:
                 batch_calls = getattr(polling, "get_batch_calls", None)
                 if batch_calls is None:
                     raise UsageError(f"{args.vendor} has no batch endpoint; use --campaign-id")
-                records = (record for record in batch_calls(args.batch_id) if wanted.keeps(record))
+                records = batch_calls(args.batch_id, **filters)
             else:
                 records = polling.list_calls(page_size=args.page_size, on_page=progress.page, **filters)
             for record in records:

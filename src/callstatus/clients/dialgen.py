@@ -6,11 +6,11 @@ carries the account's ``userId``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from ..record import CallRecord
-from .base import AsyncClientBase, ClientBase
-from .engine import Engine, Operation, fetch_list, fetch_one, fetch_raw
+from .base import AsyncClientBase, CallFilters, ClientBase
+from .engine import Engine, Operation, Wanted, fetch_list, fetch_one, fetch_raw
 
 __all__ = ["AsyncDialgenClient", "DialgenClient"]
 
@@ -44,10 +44,14 @@ class DialgenClient(_Dialgen, ClientBase):
         result: CallRecord = self._run(self._metrics(call_id, agent_id, contact_id))
         return result
 
-    def get_batch_calls(self, batch_id: str, *, persistent: bool = False) -> list[CallRecord]:
-        """Every call of a batch: live status (kept 30 days), else the persistent batch statistics."""
+    def get_batch_calls(
+        self, batch_id: str, *, persistent: bool = False, **filters: Unpack[CallFilters]
+    ) -> list[CallRecord]:
+        """Every call of a batch that passes the canonical filters: live status (kept 30 days), else the
+        persistent batch statistics."""
+        wanted = Wanted.of(filters)
         result: list[CallRecord] = self._run(self._batch_calls(batch_id, persistent))
-        return result
+        return [record for record in result if wanted.keeps(record)]
 
     def list_batches(self) -> list[dict[str, Any]]:
         """``GET /api/v1/batch/list``: the batch summaries as Dialgen sends them, newest first."""
@@ -69,10 +73,13 @@ class AsyncDialgenClient(_Dialgen, AsyncClientBase):
         result: CallRecord = await self._run(self._metrics(call_id, agent_id, contact_id))
         return result
 
-    async def get_batch_calls(self, batch_id: str, *, persistent: bool = False) -> list[CallRecord]:
-        """Every call of a batch: live status (kept 30 days), else the persistent batch statistics."""
+    async def get_batch_calls(
+        self, batch_id: str, *, persistent: bool = False, **filters: Unpack[CallFilters]
+    ) -> list[CallRecord]:
+        """As ``DialgenClient.get_batch_calls``."""
+        wanted = Wanted.of(filters)
         result: list[CallRecord] = await self._run(self._batch_calls(batch_id, persistent))
-        return result
+        return [record for record in result if wanted.keeps(record)]
 
     async def list_batches(self) -> list[dict[str, Any]]:
         """``GET /api/v1/batch/list``: the batch summaries as Dialgen sends them, newest first."""
