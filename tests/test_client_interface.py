@@ -176,3 +176,17 @@ def test_repr_never_raises() -> None:
         Broken()
     shell = object.__new__(callstatus.DialNexaClient)
     assert "DialNexaClient" in repr(shell)
+
+
+def test_a_vendor_that_ignores_the_page_with_a_broken_item_does_not_loop() -> None:
+    import httpx
+
+    page = [{"id": "c1", "status": "completed"}, {"id": "c2", "status": "busy"}, {"status": "busy"}]
+
+    def same_page_always(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=page)
+
+    http = httpx.Client(transport=httpx.MockTransport(same_page_always))
+    with callstatus.client("dialnexa", KEY, client=http) as client, pytest.raises(VendorResponseError, match="ignored"):
+        list(client.list_calls(page_size=3))
+    http.close()

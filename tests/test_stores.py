@@ -7,7 +7,9 @@ import logging
 import multiprocessing
 import shutil
 import sqlite3
+import traceback
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,3 +121,52 @@ def test_postgres_store_reads_a_schema_newer_than_it_knows_as_an_error(postgres_
         raw.execute("UPDATE callstatus_meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(TrackerError, match="newer callstatus"):
         CallTracker(postgres_url)
+
+
+def test_postgres_reconnects_after_the_server_dropped_the_session(postgres_url: str) -> None:
+    import psycopg
+
+    tracker = CallTracker(postgres_url)
+    try:
+        first = callstatus.normalize({"id": "c1", "status": "initiated"}, "dialnexa")
+        tracker.observe(first)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()"
+            )
+        later = callstatus.normalize({"id": "c1", "status": "completed", "duration": 5}, "dialnexa")
+        try:
+            tracker.observe(later)  # may meet the dropped session: fails whole, as a TrackerError
+        except callstatus.TrackerError:
+            tracker.observe(later)
+        assert tracker.get("dialnexa", "c1").status.value == "completed"  # type: ignore[union-attr]
+    finally:
+        tracker.close()
+
+
+def test_postgres_takes_batches_past_the_parameter_limit(postgres_url: str) -> None:
+    records = [callstatus.normalize({"id": f"c{i}", "status": "busy"}, "dialnexa") for i in range(6000)]
+    with CallTracker(postgres_url) as tracker:
+        done = tracker.observe_many(records, batch_size=6000)
+        assert sum(observation.changed for observation in done) == 6000
+        assert tracker.counts(by="status") == {("busy",): 6000}
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite", "postgres"])
+def test_an_empty_status_filter_selects_nothing_on_every_store(store: str, tmp_path: Path, request: Any) -> None:
+    where = {"memory": None, "sqlite": tmp_path / "calls.db"}.get(store)
+    if store == "postgres":
+        where = request.getfixturevalue("postgres_url")
+    with CallTracker(where) as tracker:
+        tracker.observe(callstatus.normalize({"id": "c1", "status": "busy"}, "dialnexa"))
+        assert list(tracker.records(status=[])) == [] and tracker.counts(status=[]) == {}
+
+
+def test_a_bad_postgres_url_is_a_usage_error_without_the_password() -> None:
+    with pytest.raises(callstatus.UsageError) as info:
+        CallTracker("postgresql://user:hunter2@127.0.0.1:99999/calls")
+    assert "hunter2" not in str(info.value)
+    for frame, _line in traceback.walk_tb(info.value.__traceback__):
+        if frame.f_code.co_filename != __file__:
+            assert not any("hunter2" in repr(value) for value in frame.f_locals.values())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -21,6 +21,7 @@ from .registry import Registry, builtin_tables, default_registry
 from .spec import (
     EventEntry,
     EventVocabularySpec,
+    FieldSpec,
     ReasonEntry,
     ReasonVocabularySpec,
     StatusEntry,
@@ -55,12 +56,12 @@ def render(registry: Registry | None = None) -> str:
         f"Generated from the compiled tables: run `{COMMAND}` after changing a table.",
         "",
         "Raw values match in any spelling: case, separators and camelCase are pre-normalised (`no-answer`, "
-        "`NO ANSWER` and `noAnswer` are one value). A status's *default end reason* applies when the payload "
-        "gives none; *by reason* lists the joint rules, the status this raw status takes with that resolved "
-        "reason; *vendor retries* is the vendor's documented word on retrying the outcome by itself.",
+        "`NO ANSWER` and `noAnswer` are one value). A status's *default end reason* is the one a record gets "
+        "when the payload gives none; *by reason* lists the joint rules, the status this raw status takes with "
+        "that resolved reason; *vendor retries* is the vendor's documented word on retrying the outcome by itself.",
         "",
-        "| Vendor | Id | Table | Raw statuses | Raw reasons | Webhook events |",
-        "|---|---|---|---|---|---|",
+        _row("Vendor", "Id", "Table", "Raw statuses", "Raw reasons", "Webhook events"),
+        _row(*["---"] * 6),
     ]
     for adapter, _ in entries:
         events = adapter.webhook.events.values if adapter.webhook is not None else ()
@@ -95,7 +96,9 @@ def write(path: str | Path, registry: Registry | None = None) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m callstatus.crosswalk [PATH] [--check] [--installed]``; returns the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m callstatus.crosswalk", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m callstatus.crosswalk", description="Write the vendor crosswalk as Markdown."
+    )
     parser.add_argument("path", nargs="?", help="the Markdown file to write (default: standard output)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when PATH is out of date")
     parser.add_argument(
@@ -151,10 +154,10 @@ def _vendor(adapter: Adapter, spec: TableSpec | None) -> list[str]:
         out += ["", _text(spec.vendor.note)]
     if adapter.docs:
         out += ["", "Docs:", ""] + [f"- {_text(link)}" for link in adapter.docs]
-    for vocabulary in adapter.statuses:
-        out += _statuses(vocabulary, spec.status.get(vocabulary.name) if spec is not None else None)
-    for vocabulary in adapter.reasons:
-        out += _reasons(vocabulary, spec.reason.get(vocabulary.name) if spec is not None else None)
+    for statuses in adapter.statuses:
+        out += _statuses(statuses, spec.status.get(statuses.name) if spec is not None else None)
+    for reasons in adapter.reasons:
+        out += _reasons(reasons, spec.reason.get(reasons.name) if spec is not None else None)
     out += _events(adapter, spec)
     out += _enums(adapter, spec)
     return out
@@ -179,7 +182,7 @@ def _statuses(vocabulary: Vocabulary[StatusMeaning], spec: StatusVocabularySpec 
             _row(
                 _code(raw),
                 _code(meaning.status),
-                _code(meaning.reason) if meaning.reason is not None else "",
+                _default_reason(meaning),
                 ", ".join(f"{_code(reason)} → {_code(status)}" for reason, status in meaning.by_reason.items()),
                 _yes_no(meaning.vendor_retries),
                 "; ".join(also),
@@ -267,7 +270,7 @@ def _events(adapter: Adapter, spec: TableSpec | None) -> list[str]:
     for raw in vocabulary.values:
         meaning: EventMeaning | None = vocabulary.meaning(raw)
         assert meaning is not None  # the loader refuses a documented value without a meaning
-        also = {None: [], True: ["carries a call"], False: ["carries no call"]}[meaning.call]
+        also = [] if meaning.call is None else ["carries a call" if meaning.call else "carries no call"]
         if meaning.deprecated:
             also.append("deprecated")
         out.append(_row(_code(raw), _code(meaning.event_type), "; ".join(also), _note(entries.get(token(raw)))))
@@ -279,12 +282,22 @@ def _enums(adapter: Adapter, spec: TableSpec | None) -> list[str]:
         return []
     out = ["", "### Other fields", "", _row("Field", "Raw value", "Canonical value", "Note"), _row(*["---"] * 4)]
     for name, vocabulary in adapter.enums.items():
-        field = getattr(spec.fields, name, None) if spec is not None else None
-        note = _text(field.note) if getattr(field, "note", None) else ""
+        field: FieldSpec | None = getattr(spec.fields, name, None) if spec is not None else None
+        note = _text(field.note) if field is not None and field.note else ""
         for raw in vocabulary.values:
             out.append(_row(_code(name), _code(raw), _code(vocabulary.meaning(raw) or "unknown"), note))
             note = ""
     return out
+
+
+def _default_reason(meaning: StatusMeaning) -> str:
+    """The end reason a raw status resolves to when the payload gives none, per connected state if they differ."""
+    alone = meaning.by_connected[0] if meaning.by_connected else ()
+    reasons = [outcome.reason for outcome in alone]
+    if len(set(reasons)) > 1:
+        states = ("connection not known", "not connected", "connected")
+        return ", ".join(f"{state}: {_code(r) if r else 'none'}" for state, r in zip(states, reasons, strict=True))
+    return _code(reasons[0]) if reasons and reasons[0] is not None else ""
 
 
 def _heading(title: str, vocabulary: Vocabulary[Any], spec: _VocabularySpec | None) -> list[str]:
@@ -338,10 +351,6 @@ def _code(value: object) -> str:
     fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
     pad = " " if not text or text[0] == "`" or text[-1] == "`" else ""
     return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _lines(items: Iterable[str]) -> str:
-    return "\n".join(items)
 
 
 if __name__ == "__main__":

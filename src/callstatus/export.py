@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -91,16 +91,16 @@ def _format(target: Any, format: str | None) -> Format:
 
 @contextmanager
 def _replacing(path: Path) -> Iterator[IO[bytes]]:
-    """A stream whose content becomes ``path`` only when the block ends without an error."""
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept past the block, renamed or removed below
-        dir=path.parent, prefix=f".{path.name}.", suffix=".partial", delete=False
-    )
+    """A stream whose content becomes ``path`` only when the block ends without an error. The partial file is
+    created as ``open()`` would create the target (the umask decides its mode, not a temporary file's 0600)."""
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
+    handle = os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
     try:
         with handle:
             yield handle
-        os.replace(handle.name, path)
+        os.replace(partial, path)
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         raise
 
 

@@ -65,8 +65,9 @@ def create_app(
     the delivery is stored and answered; its failure is logged and never loses the delivery.
     """
     registry = registry or default_registry()
-    keys = _secrets(secrets, allow_unsigned, registry)
-    del secrets
+    wrapped = secrets if isinstance(secrets, WebhookSecrets) else WebhookSecrets(secrets)
+    del secrets  # wrapped before any check can raise: no frame of the error holds a secret in clear
+    keys = _secrets(wrapped, allow_unsigned, registry)
     if max_bytes < 1 or body_timeout <= 0:
         raise UsageError("max_bytes and body_timeout must be positive")
     bearer = None if read_token is None else Secret(read_token)
@@ -81,7 +82,7 @@ def create_app(
         if vendor is not None and vendor not in vendors:
             return _error(404, "no such vendor")
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
             return _too_large(vendor, max_bytes)
         try:
             async with asyncio.timeout(body_timeout):
@@ -157,21 +158,16 @@ def create_app(
         Route("/healthz", health, methods=["GET"]),
     ]
     if bearer is not None:
-        routes.append(Route("/calls/{vendor}/{call_id}", call, methods=["GET"]))
+        routes.append(Route("/calls/{vendor}/{call_id:path}", call, methods=["GET"]))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.tracker = store
     return app
 
 
-def _secrets(
-    secrets: Mapping[str, str | bytes] | WebhookSecrets, unsigned: Iterable[str], registry: Registry
-) -> WebhookSecrets:
+def _secrets(secrets: WebhookSecrets, unsigned: Iterable[str], registry: Registry) -> WebhookSecrets:
     if isinstance(unsigned, str | bytes):
         raise UsageError("allow_unsigned takes a set of vendor ids, e.g. {'dialgen'}")
-    if isinstance(secrets, WebhookSecrets):
-        keys = WebhookSecrets(secrets, allow_unsigned=secrets.unsigned | frozenset(unsigned))
-    else:
-        keys = WebhookSecrets(secrets, allow_unsigned=unsigned)
+    keys = WebhookSecrets(secrets, allow_unsigned=secrets.unsigned | frozenset(unsigned))
     known = set(webhook_vendors(registry))
     stray = sorted((set(keys) | keys.unsigned) - known)
     if stray:

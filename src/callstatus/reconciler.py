@@ -63,7 +63,8 @@ class _Tally:
     def __init__(self, on_page: OnPage | None) -> None:
         self.on_page = on_page
         self.pages = self.failed = self.listed = self.new = self.changed = self.became_terminal = 0
-        self.open: dict[tuple[str, str], bool] = {}
+        self.open: set[tuple[str, str]] = set()
+        """The calls listed and not over: only those are kept, not every call listed."""
 
     def page(self, page: Page) -> None:
         self.pages += 1
@@ -80,7 +81,10 @@ class _Tally:
             self.new += observation.previous is None
             self.changed += observation.changed
             self.became_terminal += observation.became_terminal
-            self.open[(record.vendor, record.call_id)] = not record.is_terminal
+            if record.is_terminal:
+                self.open.discard((record.vendor, record.call_id))
+            else:
+                self.open.add((record.vendor, record.call_id))
 
     def report(self, vendor: str, since: datetime | None, until: datetime | None) -> ReconcileReport:
         return ReconcileReport(
@@ -91,7 +95,7 @@ class _Tally:
             new=self.new,
             changed=self.changed,
             became_terminal=self.became_terminal,
-            still_open=sum(self.open.values()),
+            still_open=len(self.open),
             failed=self.failed,
             pages=self.pages,
         )

@@ -69,11 +69,12 @@ class WebhookSecrets(Mapping[str, Secret]):
     def __init__(self, secrets: Mapping[str, str | bytes | Secret], *, allow_unsigned: Iterable[str] = ()) -> None:
         if not isinstance(secrets, Mapping):
             raise UsageError("secrets must map vendor ids to their webhook secrets")
-        if isinstance(allow_unsigned, str | bytes):
-            raise UsageError("allow_unsigned takes a set of vendor ids, e.g. {'dialgen'}")
         self._secrets = {
             str(vendor): value if isinstance(value, Secret) else Secret(value) for vendor, value in secrets.items()
         }
+        del secrets  # wrapped before any check can raise: no frame of the error holds a secret in clear
+        if isinstance(allow_unsigned, str | bytes):
+            raise UsageError("allow_unsigned takes a set of vendor ids, e.g. {'dialgen'}")
         self.unsigned = frozenset(allow_unsigned)
         both = sorted(self.unsigned & self._secrets.keys())
         if both:

@@ -15,7 +15,7 @@ from typing import Any, Unpack
 
 import attrs
 
-from .errors import UsageError
+from .errors import Error, UsageError
 from .lifecycle import attempt_key
 from .record import CallRecord, record_json, same
 from .stores.base import COUNTABLE, Filters, Item, Store, query
@@ -96,10 +96,17 @@ class CallTracker:
     """
 
     def __init__(self, store: Store | str | os.PathLike[str] | None = None) -> None:
-        self.store: Store = open_store(store)
+        failure: Error | None = None
+        try:
+            self.store: Store = open_store(store)
+        except Error as exc:
+            failure = exc
+        del store  # a database URL holds a password: no frame of a failure's traceback keeps it
+        if failure is not None:
+            raise failure.with_traceback(None)
 
     def __repr__(self) -> str:
-        return f"CallTracker({self.store!r})"
+        return f"CallTracker({getattr(self, 'store', None)!r})"  # a constructor that failed leaves no store
 
     def observe(self, observation: CallRecord | Any) -> Observation:
         """Merge one observation: a ``CallRecord``, or a ``CallEvent`` (its ``call``, deduplicated by its key)."""

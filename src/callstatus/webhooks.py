@@ -84,8 +84,9 @@ def parse_webhook(
     it (400) and any unknown value in the call. A vendor that is not registered, or has no ``[webhook]`` table,
     is a ``UsageError``.
     """
-    keys = _keys(secret, allow_unsigned)
+    wrapped = _wrapped(secret)  # secrets are wrapped before anything can raise: no frame holds one in clear
     del secret
+    keys = _keys(wrapped, allow_unsigned)
     registry = registry or default_registry()
     adapter = None if vendor is None else _webhook_adapter(registry.get(vendor))
     if not isinstance(body, bytes | bytearray | memoryview):
@@ -131,9 +132,13 @@ class _Keys:
         return self._unsigned is True or (not isinstance(self._unsigned, bool) and vendor in self._unsigned)
 
 
-def _keys(
-    secret: str | bytes | Mapping[str, str | bytes] | WebhookSecrets | None, allow_unsigned: bool | Iterable[str]
-) -> _Keys:
+def _wrapped(secret: str | bytes | Mapping[str, str | bytes] | WebhookSecrets | None) -> Secret | WebhookSecrets | None:
+    if secret is None or isinstance(secret, WebhookSecrets):
+        return secret
+    return WebhookSecrets(secret) if isinstance(secret, Mapping) else Secret(secret)
+
+
+def _keys(secret: Secret | WebhookSecrets | None, allow_unsigned: bool | Iterable[str]) -> _Keys:
     if isinstance(allow_unsigned, str | bytes):
         raise UsageError("allow_unsigned takes True or a set of vendor ids, e.g. {'dialgen'}")
     everyone = allow_unsigned is True
@@ -144,15 +149,12 @@ def _keys(
         return _Keys(None, {}, True if everyone else named)
     if everyone:
         raise UsageError("allow_unsigned=True with a secret: name the vendors that deliver unsigned instead")
-    if isinstance(secret, Mapping):
-        secrets = secret if isinstance(secret, WebhookSecrets) and not named else None
-        if secrets is None:
-            before: frozenset[str] = secret.unsigned if isinstance(secret, WebhookSecrets) else frozenset()
-            secrets = WebhookSecrets(secret, allow_unsigned=before | named)
+    if isinstance(secret, WebhookSecrets):
+        secrets = secret if not named else WebhookSecrets(secret, allow_unsigned=secret.unsigned | named)
         return _Keys(None, secrets, secrets.unsigned)
     if named:
         raise UsageError("one secret for every vendor leaves none unsigned: pass a secret per vendor instead")
-    return _Keys(Secret(secret), {}, frozenset())
+    return _Keys(secret, {}, frozenset())
 
 
 def _webhook_adapter(adapter: Adapter) -> Adapter:

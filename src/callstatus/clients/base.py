@@ -114,7 +114,7 @@ class _Base(Generic[H]):
 
     def _declared_too_large(self, request: Request, response: httpx.Response) -> None:
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self._engine.max_response_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared) > self._engine.max_response_bytes:
             raise self._too_large(request, response.status_code, f"declares {int(declared):,} bytes")
 
     def _too_large(self, request: Request, status: int, what: str) -> VendorResponseError:

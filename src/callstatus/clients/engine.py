@@ -610,8 +610,8 @@ def listing(engine: Engine, name: str, filters: Mapping[str, Any], page_size: in
         yield Page(number=number, received=len(items), records=tuple(fresh), source=endpoint.path, failed=failed)
         if not pages.more(reply.body, page, size, len(items)):
             break
-        if items and again == len(items):
-            raise engine.error(reply, f"page {page} holds only calls of earlier pages; is '{pages.page}' ignored?")
+        if items and again + failed == len(items):
+            raise engine.error(reply, f"page {page} holds no call not seen before; is '{pages.page}' ignored?")
         page += 1
     if repeated or len(totals) > 1:
         logger.warning(

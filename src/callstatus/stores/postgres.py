@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pydantic
 
+from ..batching import batched
 from ..errors import TrackerError, UsageError
 from ..record import CallRecord, record_json
 from .base import Applied, Item, Key, Query, merge_batch
@@ -36,6 +37,8 @@ _SQL = Dialect(
     observations="callstatus_observations",
 )
 _META = "callstatus_meta"
+_CHUNK = 500
+"""Rows per statement: PostgreSQL binds at most 65,535 parameters in one."""
 _SCHEMA_LOCK = 7_411_022_500  # an advisory lock: one process at a time creates or upgrades the tables
 
 
@@ -46,12 +49,19 @@ class _Conninfo:
 
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
-        if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
-            raise UsageError("expected a postgresql://user:password@host:port/database URL")
         self._value = url
         self._password = parts.password
+        del url
+        try:
+            port_number = parts.port
+        except ValueError:
+            port_number = -1
+        if parts.scheme not in ("postgresql", "postgres") or not parts.hostname or port_number == -1:
+            self._value = self._password = ""
+            del parts  # the message names no part of the URL, and no frame keeps a copy of it
+            raise UsageError("expected a postgresql://user:password@host:port/database URL (a port 0-65535)")
         user = f"{parts.username}@" if parts.username else ""
-        port = f":{parts.port}" if parts.port else ""
+        port = f":{port_number}" if port_number else ""
         self.shown = f"postgresql://{user}{parts.hostname}{port}{parts.path}"
 
     def __repr__(self) -> str:
@@ -71,6 +81,7 @@ class PostgresStore:
     def __init__(self, url: str, *, timeout: float = 30.0) -> None:
         self._conninfo = _Conninfo(url)
         del url
+        self._timeout = timeout
         self._lock = threading.Lock()
         failure = None
         try:
@@ -87,7 +98,7 @@ class PostgresStore:
 
     def _create(self) -> None:
         """Create the tables, unless a process did already (one at a time: an advisory lock)."""
-        with self._errors("cannot create the tables"), self._lock, self._db.transaction():
+        with self._errors("cannot create the tables"), self._lock, self._live().transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             self._db.execute(f"CREATE TABLE IF NOT EXISTS {_META} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             row = self._db.execute(f"SELECT value FROM {_META} WHERE key = 'schema_version'").fetchone()
@@ -110,6 +121,14 @@ class PostgresStore:
     def __repr__(self) -> str:
         return f"PostgresStore({self._conninfo.shown!r})"
 
+    def _live(self) -> psycopg.Connection[Any]:
+        """The connection, opened again when the server dropped it (a restart, a failover, an idle timeout): the
+        operation that met the drop failed whole (its transaction rolled back); the next one reconnects."""
+        if self._db.closed or self._db.broken:
+            self._db.close()
+            self._db = self._conninfo.connect(self._timeout)
+        return self._db
+
     @contextmanager
     def _errors(self, what: str) -> Iterator[None]:
         failure = None
@@ -123,7 +142,7 @@ class PostgresStore:
             raise TrackerError(f"{what}: {failure}", store=repr(self)) from None
 
     def apply(self, items: Sequence[Item], now: float) -> list[Applied]:
-        with self._errors("cannot store the observations"), self._lock, self._db.transaction():
+        with self._errors("cannot store the observations"), self._lock, self._live().transaction():
             inserted = self._keys(items, now)
             seen = [(vendor, call_id or "", key) not in inserted for vendor, call_id, key, _record in items]
             first: dict[Key, CallRecord] = {}
@@ -147,34 +166,38 @@ class PostgresStore:
     def _keys(self, items: Sequence[Item], now: float) -> set[tuple[str, str, str]]:
         """Record the batch's observation keys; those inserted now were not seen before."""
         rows = sorted({(vendor, call_id or "", key) for vendor, call_id, key, _record in items})
-        marks = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
-        params = [value for row in rows for value in (*row, now)]
-        returned = self._db.execute(
-            f"INSERT INTO {_SQL.observations} (vendor, call_id, key, seen_at) VALUES {marks} ON CONFLICT DO NOTHING"
-            " RETURNING vendor, call_id, key",
-            params,
-        ).fetchall()
-        return {(vendor, call_id, key) for vendor, call_id, key in returned}
+        inserted: set[tuple[str, str, str]] = set()
+        for chunk in batched(rows, _CHUNK):  # a statement binds at most 65,535 parameters
+            marks = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+            returned = self._db.execute(
+                f"INSERT INTO {_SQL.observations} (vendor, call_id, key, seen_at) VALUES {marks}"
+                " ON CONFLICT DO NOTHING RETURNING vendor, call_id, key",
+                [value for row in chunk for value in (*row, now)],
+            ).fetchall()
+            inserted.update((vendor, call_id, key) for vendor, call_id, key in returned)
+        return inserted
 
     def _insert(self, first: dict[Key, CallRecord], now: float) -> set[Key]:
         """Insert a row for each call not stored yet (its first observation, merged over below); which were new."""
         if not first:
             return set()
         rows = [row(record, record_json(record), now, now) for _key, record in sorted(first.items())]
-        marks = ", ".join(["(" + ", ".join(["%s"] * len(CALL_COLUMNS)) + ")"] * len(rows))
-        returned = self._db.execute(
-            f"INSERT INTO {_SQL.calls} ({', '.join(CALL_COLUMNS)}) VALUES {marks} ON CONFLICT DO NOTHING"
-            " RETURNING vendor, call_id",
-            [value for row in rows for value in row],
-        ).fetchall()
-        return {(vendor, call_id) for vendor, call_id in returned}
+        new: set[Key] = set()
+        for chunk in batched(rows, _CHUNK):
+            marks = ", ".join(["(" + ", ".join(["%s"] * len(CALL_COLUMNS)) + ")"] * len(chunk))
+            returned = self._db.execute(
+                f"INSERT INTO {_SQL.calls} ({', '.join(CALL_COLUMNS)}) VALUES {marks} ON CONFLICT DO NOTHING"
+                " RETURNING vendor, call_id",
+                [value for row in chunk for value in row],
+            ).fetchall()
+            new.update((vendor, call_id) for vendor, call_id in returned)
+        return new
 
     def _lock_rows(self, keys: list[Key]) -> tuple[dict[Key, CallRecord], dict[Key, float]]:
         """The stored records of calls, their rows locked until the transaction ends (in key order)."""
         stored: dict[Key, CallRecord] = {}
         first_seen: dict[Key, float] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
+        for chunk in batched(keys, _CHUNK):
             marks = ", ".join(["(%s, %s)"] * len(chunk))
             for vendor, call_id, text, seen in self._db.execute(
                 f"SELECT vendor, call_id, record, first_seen FROM {_SQL.calls} WHERE (vendor, call_id) IN ({marks})"
@@ -186,7 +209,7 @@ class PostgresStore:
         return stored, first_seen
 
     def get(self, vendor: str, call_id: str) -> CallRecord | None:
-        with self._errors("cannot read a call"), self._lock, self._db.transaction():
+        with self._errors("cannot read a call"), self._lock, self._live().transaction():
             row = self._db.execute(
                 f"SELECT record FROM {_SQL.calls} WHERE vendor = %s AND call_id = %s",
                 (vendor, call_id),
@@ -195,23 +218,23 @@ class PostgresStore:
 
     def page(self, query: Query, after: tuple[float, str, str] | None, limit: int) -> list[tuple[float, CallRecord]]:
         sql, params = _SQL.page(query, after, limit)
-        with self._errors("cannot read calls"), self._lock, self._db.transaction():
+        with self._errors("cannot read calls"), self._lock, self._live().transaction():
             rows = self._db.execute(sql, params).fetchall()
             return [(moment, CallRecord.model_validate_json(text)) for moment, text in rows]
 
     def counts(self, by: Sequence[str], query: Query) -> dict[tuple[Any, ...], int]:
         sql, params = _SQL.counts(by, query)
-        with self._errors("cannot count calls"), self._lock, self._db.transaction():
+        with self._errors("cannot count calls"), self._lock, self._live().transaction():
             rows = self._db.execute(sql, params).fetchall()
         return {tuple(row[:-1]): row[-1] for row in rows}
 
     def prune(self, before: float) -> int:
-        with self._errors("cannot prune"), self._lock, self._db.transaction():
+        with self._errors("cannot prune"), self._lock, self._live().transaction():
             cursor = self._db.execute(f"DELETE FROM {_SQL.observations} WHERE seen_at < %s", (before,))
             return cursor.rowcount
 
     def forget(self, before: float) -> int:
-        with self._errors("cannot forget calls"), self._lock, self._db.transaction():
+        with self._errors("cannot forget calls"), self._lock, self._live().transaction():
             self._db.execute(
                 f"DELETE FROM {_SQL.observations} o USING {_SQL.calls} c WHERE c.vendor = o.vendor"
                 " AND c.call_id = o.call_id AND c.call_time < %s",

@@ -74,7 +74,9 @@ class Dialect:
             if value is not None:
                 clauses.append(f"{column} = {self.mark}")
                 params.append(value)
-        if query.statuses is not None:
+        if query.statuses is not None and not query.statuses:
+            clauses.append("1 = 0")  # no status asked for: nothing is selected, as in the memory store
+        elif query.statuses is not None:
             clauses.append(f"status IN ({', '.join([self.mark] * len(query.statuses))})")
             params += sorted(status.value for status in query.statuses)
         if query.terminal is not None:

@@ -82,10 +82,11 @@ class SQLiteStore:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # a failed COMMIT (disk full, busy) leaves it open: close it
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     def _upgrade(self, db: sqlite3.Connection) -> None:
         """Create the tables, or bring an earlier release's up to this one's (inside the open transaction)."""
