@@ -43,7 +43,7 @@ def observations(calls: int, *, twice: bool = True) -> list[CallRecord]:
     return found
 
 
-def baseline(path: str, records: list[CallRecord], runs: int = 3) -> float:
+def baseline(path: str, records: list[CallRecord], runs: int = 5) -> float:
     """Seconds for the least a store must do, best of ``runs``: plain sqlite3, each record's JSON upserted by
     (vendor, call id), one transaction per 1,000 (no merge, no delivery keys, no indexes)."""
     seconds = float("inf")
@@ -68,7 +68,7 @@ def baseline(path: str, records: list[CallRecord], runs: int = 3) -> float:
 
 
 def timed(
-    label: str, store: str | None, records: list[CallRecord], batch: bool, runs: int = 3, against: float = 0.0
+    label: str, store: str | None, records: list[CallRecord], batch: bool, runs: int = 5, against: float = 0.0
 ) -> None:
     """Best of ``runs`` (each into a fresh store): the least disturbed run on a shared, noisy machine."""
     seconds = float("inf")
