@@ -195,7 +195,7 @@ class ClientBase(_Base[httpx.Client]):
                 outcome = exc
             delay = engine.retry_delay(request, outcome, attempt)
             if delay is None:
-                return engine.settle(request, outcome)
+                return engine.settle(request, outcome, attempt + 1)
             time.sleep(delay)
             attempt += 1
 
@@ -284,7 +284,7 @@ class AsyncClientBase(_Base[httpx.AsyncClient]):
                 outcome = exc
             delay = engine.retry_delay(request, outcome, attempt)
             if delay is None:
-                return engine.settle(request, outcome)
+                return engine.settle(request, outcome, attempt + 1)
             await asyncio.sleep(delay)
             attempt += 1
 

@@ -325,13 +325,13 @@ class Engine:
         )
         return delay
 
-    def settle(self, request: Request, outcome: Reply | httpx.RequestError) -> Reply:
-        """The final outcome of a request: its reply, or a ``VendorConnectionError`` when none came."""
+    def settle(self, request: Request, outcome: Reply | httpx.RequestError, tries: int) -> Reply:
+        """The final outcome of a request after ``tries`` tries: its reply, or a ``VendorConnectionError``."""
         if isinstance(outcome, Reply):
             return outcome
         kind = "timed out" if isinstance(outcome, httpx.TimeoutException) else "connection failed"
         raise VendorConnectionError(
-            f"{kind} ({type(outcome).__name__}) after {self.retry.retries + 1} tries",
+            f"{kind} ({type(outcome).__name__}) after {tries} {'try' if tries == 1 else 'tries'}",
             vendor=self.adapter.id,
             method=request.method,
             url=request.path,
