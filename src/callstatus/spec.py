@@ -32,6 +32,7 @@ __all__ = [
     "ReasonVocabularySpec",
     "RetriesSpec",
     "ShapeSpec",
+    "SignatureScheme",
     "SignatureSpec",
     "StatusEntry",
     "StatusVocabularySpec",
@@ -288,18 +289,69 @@ class TimeSpec(_Strict):
     note: str | None = None
 
 
-class SignatureSpec(_Strict):
-    """How the vendor proves a webhook is its own."""
+SignatureScheme = Literal["hmac-sha256", "token", "hmac-sha1-url", "hmac-sha256-timestamp", "ed25519", "jwt"]
 
-    scheme: Literal["hmac-sha256", "token"] = Field(
-        description="hmac-sha256: hex HMAC-SHA256 of the raw body in a header, keyed by the shared secret. "
-        "token: no documented scheme; the secret itself in 'Authorization: Bearer' or a named header."
+
+class SignatureSpec(_Strict):
+    """How the vendor proves a webhook is its own: a scheme and its parameters (checked per scheme at load)."""
+
+    scheme: SignatureScheme = Field(
+        description="hmac-sha256: HMAC-SHA256 of the raw body in a header, keyed by the shared secret. "
+        "token: the secret itself in 'Authorization: Bearer' or a named header (also a vendor's header secret). "
+        "hmac-sha1-url: HMAC-SHA1 of the request URL followed by the sorted form parameters, each name then its "
+        "value (Twilio); needs parse_webhook(url=...). "
+        "hmac-sha256-timestamp: HMAC-SHA256 of 'message' built from the body and a signed timestamp, with a "
+        "replay window. "
+        "ed25519: an Ed25519 signature of 'message' checked with the vendor's public key (the secret, base64), "
+        "with a replay window; needs the 'signatures' extra. "
+        "jwt: an HS256 JSON Web Token keyed by the secret, whose 'body_claim' is the hex SHA-256 of the body and "
+        "whose 'iat' is within the window; needs the 'signatures' extra."
     )
     headers: list[str] = Field(
         default_factory=list,
-        description="Headers that carry the signature (hmac-sha256, at least one) or token (further names).",
+        description="Headers that carry the signature (every scheme but token needs at least one) or token "
+        "(further names).",
     )
-    prefix: str | None = Field(default=None, description="Optional prefix before the hex digest, e.g. 'sha256='.")
+    prefix: str | None = Field(
+        default=None, description="Optional prefix before the signature, e.g. 'sha256=' or 'Bearer '."
+    )
+    encoding: Literal["hex", "base64"] | None = Field(
+        default=None,
+        description="How the signature is written. Default: hex for hmac-sha256 and hmac-sha256-timestamp, base64 "
+        "for hmac-sha1-url and ed25519.",
+    )
+    message: str | None = Field(
+        default=None,
+        description="What is signed (hmac-sha256-timestamp, ed25519): text with the placeholders {body} (the raw "
+        "body, required) and {timestamp} (the timestamp as sent), e.g. '{timestamp}|{body}' or '{body}{timestamp}'.",
+    )
+    timestamp_header: str | None = Field(
+        default=None, description="The header that carries the signed timestamp (or give timestamp_field)."
+    )
+    timestamp_field: str | None = Field(
+        default=None,
+        description="The key of the timestamp inside a signature header of comma-separated key=value fields, "
+        "e.g. 'v' in 'v=<timestamp>,d=<digest>'.",
+    )
+    signature_field: str | None = Field(
+        default=None,
+        description="The key of the signature inside such a header, e.g. 'd'. Unset: the whole value is the signature.",
+    )
+    timestamp_unit: Literal["s", "ms"] = Field(default="s", description="The unit of the epoch timestamp.")
+    tolerance: int | None = Field(
+        default=None,
+        gt=0,
+        description="Replay window in seconds (timestamped schemes and jwt, default 300): a timestamp further than "
+        "this from now, in the past or the future, is refused.",
+    )
+    body_hash_query: str | None = Field(
+        default=None,
+        description="hmac-sha1-url: the query parameter of the signed URL that holds the hex SHA-256 of a body that "
+        "is not a form (e.g. Twilio's 'bodySHA256'). Unset: only form bodies (or empty ones) are accepted.",
+    )
+    body_claim: str | None = Field(
+        default=None, description="jwt: the claim that holds the hex SHA-256 of the body (e.g. 'payload_hash')."
+    )
     docs: str | None = None
     note: str | None = None
 

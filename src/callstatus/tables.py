@@ -413,22 +413,70 @@ def _root_getters(paths: Iterable[str], source: str, where: str) -> tuple[Getter
 
 
 def _signature(spec: WebhookSpec, source: str) -> Signature:
+    """Compile ``[webhook.signature]``: each scheme takes only its own parameters and needs the ones it uses."""
+    timestamped = {"message", "timestamp_header", "timestamp_field", "signature_field", "timestamp_unit", "tolerance"}
+    options: dict[str, set[str]] = {
+        "hmac-sha256": {"prefix", "encoding"},
+        "token": set(),
+        "hmac-sha1-url": {"encoding", "body_hash_query"},
+        "hmac-sha256-timestamp": timestamped | {"prefix", "encoding"},
+        "ed25519": timestamped | {"encoding"},
+        "jwt": {"prefix", "tolerance", "body_claim"},
+    }
+    body, stamp = "{body}", "{timestamp}"
     if spec.signature is None:
         return Signature(scheme="token")
+    sig = spec.signature
     where = "webhook.signature"
-    for i, header in enumerate(spec.signature.headers):
-        if not _HEADER.fullmatch(header):
-            raise TableError("not an HTTP header name", source=source, path=f"{where}.headers[{i}]", value=header)
-    if spec.signature.scheme == "hmac-sha256" and not spec.signature.headers:
-        raise TableError("an hmac-sha256 signature needs its headers", source=source, path=f"{where}.headers")
-    if spec.signature.prefix is not None and spec.signature.scheme != "hmac-sha256":
-        raise TableError("a prefix applies to hmac-sha256 only", source=source, path=f"{where}.prefix")
-    if spec.signature.prefix == "":
-        raise TableError("an empty prefix: leave it out", source=source, path=f"{where}.prefix")
+
+    def refuse(message: str, name: str, value: Any = None) -> TableError:
+        return TableError(message, source=source, path=f"{where}.{name}", value=value)
+
+    named = [(f"headers[{i}]", header) for i, header in enumerate(sig.headers)]
+    for name, header in [*named, ("timestamp_header", sig.timestamp_header)]:
+        if header is not None and not _HEADER.fullmatch(header):
+            raise refuse("not an HTTP header name", name, header)
+    allowed = options[sig.scheme]
+    for name in sorted(set().union(*options.values())):
+        value = getattr(sig, name)
+        if value is not None and name not in allowed and not (name == "timestamp_unit" and value == "s"):
+            takers = ", ".join(scheme for scheme, names in options.items() if name in names)
+            raise refuse(f"{name} does not apply to the {sig.scheme} scheme, only to {takers}", name)
+    if sig.scheme != "token" and not sig.headers:
+        raise refuse(f"an {sig.scheme} signature needs its headers", "headers")
+    if sig.prefix == "":
+        raise refuse("an empty prefix: leave it out", "prefix")
+    for name in ("timestamp_field", "signature_field", "body_hash_query", "body_claim"):
+        if getattr(sig, name) == "":
+            raise refuse("empty: name it or leave it out", name)
+    message: tuple[str, ...] = ()
+    if "message" in allowed:
+        if sig.message is None:
+            raise refuse(f"an {sig.scheme} signature needs its message, e.g. '{{timestamp}}.{{body}}'", "message")
+        message = tuple(part for part in re.split(r"(\{body\}|\{timestamp\})", sig.message) if part)
+        if message.count(body) != 1 or message.count(stamp) != 1:
+            raise refuse("the message needs {body} and {timestamp}, once each", "message", sig.message)
+        if any("{" in part or "}" in part for part in message if part not in (body, stamp)):
+            raise refuse("the message knows only the placeholders {body} and {timestamp}", "message", sig.message)
+        if (sig.timestamp_header is None) == (sig.timestamp_field is None):
+            raise refuse("name one of timestamp_header and timestamp_field", "timestamp_header")
+    if (sig.signature_field is None) != (sig.timestamp_field is None):
+        raise refuse("timestamp_field and signature_field go together: name both or neither", "signature_field")
+    if sig.scheme == "jwt" and sig.body_claim is None:
+        raise refuse("a jwt signature needs body_claim: without it the body is not authenticated", "body_claim")
     return Signature(
-        scheme=spec.signature.scheme,
-        headers=tuple(header.lower() for header in spec.signature.headers),
-        prefix=spec.signature.prefix.lower() if spec.signature.prefix else None,
+        scheme=sig.scheme,
+        headers=tuple(header.lower() for header in sig.headers),
+        prefix=sig.prefix.lower() if sig.prefix else None,
+        encoding=sig.encoding or ("base64" if sig.scheme in ("hmac-sha1-url", "ed25519") else "hex"),
+        message=message,
+        timestamp_header=sig.timestamp_header.lower() if sig.timestamp_header else None,
+        timestamp_field=sig.timestamp_field,
+        signature_field=sig.signature_field,
+        timestamp_unit=sig.timestamp_unit,
+        tolerance=sig.tolerance if sig.tolerance is not None else 300,
+        body_hash_query=sig.body_hash_query,
+        body_claim=sig.body_claim,
     )
 
 

@@ -6,11 +6,17 @@ section of the vendor tables; this module applies it. Every refusal carries the 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import hmac
+import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, parse_qsl, urlsplit, urlunsplit
 
+import attrs
 import orjson
 
 from ._codegen import Getter
@@ -20,13 +26,15 @@ from .errors import Error, NormalizationError, UnknownVendorError, UsageError
 from .events import CallEvent, EventType
 from .normalize import normalize
 from .registry import Registry, default_registry
-from .signing import MAX_SIGNATURES, Secret, WebhookSecrets
+from .signing import MAX_SIGNATURES, Secret, WebhookSecrets, signed_part
 from .tokens import MAX_TOKEN_CHARS
 from .webhooktable import EventMeaning, Signature, WebhookTable
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_TOKEN_HEADER",
+    "FORM_CONTENT_TYPE",
+    "MAX_FORM_FIELDS",
     "WebhookAuthError",
     "WebhookError",
     "WebhookSecrets",
@@ -38,6 +46,9 @@ DEFAULT_MAX_BYTES = 1_048_576
 """Bodies above this many bytes are refused (413) before anything else is done with them."""
 DEFAULT_TOKEN_HEADER = "x-webhook-token"
 """Where a shared token may come, besides ``Authorization: Bearer``, for vendors without a signature scheme."""
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+MAX_FORM_FIELDS = 1_000
+"""A form body with more fields than this is refused (400) rather than decoded."""
 
 
 class WebhookError(Error, ValueError):
@@ -69,6 +80,9 @@ def parse_webhook(
     registry: Registry | None = None,
     strict: bool = False,
     on_unmapped: OnUnmapped | None = None,
+    content_type: str | None = None,
+    url: str | None = None,
+    now: datetime | float | None = None,
 ) -> CallEvent:
     """The canonical event of one webhook delivery: its raw body bytes and its headers (any case).
 
@@ -83,6 +97,12 @@ def parse_webhook(
     An event name the table does not know becomes ``other``, with one warning logged; ``strict=True`` refuses
     it (400) and any unknown value in the call. A vendor that is not registered, or has no ``[webhook]`` table,
     is a ``UsageError``.
+
+    A form body (``content_type``, else the ``Content-Type`` header, says ``application/x-www-form-urlencoded``;
+    with neither, a body that is not JSON but reads as key=value fields) is decoded into a dict, the first value of
+    a repeated key kept, and read like a JSON object. The table's scheme decides what is checked: schemes that sign
+    the request URL need ``url`` (the full URL the vendor called, with its query); timestamped schemes refuse a
+    timestamp further than the table's ``tolerance`` from ``now`` (default: the clock; a datetime or epoch seconds).
     """
     wrapped = _wrapped(secret)  # secrets are wrapped before anything can raise: no frame holds one in clear
     del secret
@@ -91,15 +111,21 @@ def parse_webhook(
     adapter = None if vendor is None else _webhook_adapter(registry.get(vendor))
     if not isinstance(body, bytes | bytearray | memoryview):
         raise UsageError(f"the body must be the raw bytes received, not {type(body).__name__}")
+    if url is not None and not isinstance(url, str):
+        raise UsageError(f"url must be the request URL as a str, not {type(url).__name__}")
+    moment = _epoch(now)
     data = bytes(body)
     if len(data) > max_bytes:
         raise WebhookError(
             f"body of {len(data)} bytes is over the limit of {max_bytes}", status_code=413, vendor=vendor
         )
-    passed = _authenticate(
-        [adapter] if adapter else _webhook_adapters(registry), keys, data, _lower(headers), token_header.lower()
-    )
-    payload = _object(data, vendor)
+    lowered = _lower(headers)
+    form, unreadable = _form(data, content_type, lowered, vendor)
+    delivery = _Delivery(data, lowered, form, url, moment, token_header.lower())
+    passed = _authenticate([adapter] if adapter else _webhook_adapters(registry), keys, delivery)
+    if unreadable is not None:
+        raise unreadable
+    payload = _object(data, vendor) if form is None else _first_values(form)
     if adapter is None:
         adapter = _detect(payload, registry)
     if adapter.id not in passed:
@@ -182,12 +208,91 @@ def _lower(headers: Mapping[str, str]) -> dict[str, list[str]]:
     return lowered
 
 
-def _authenticate(
-    adapters: list[Adapter], keys: _Keys, body: bytes, headers: dict[str, list[str]], token_header: str
-) -> frozenset[str]:
+@attrs.frozen
+class _Delivery:
+    """What a signature scheme may cover: the raw body, the headers, the form fields, the URL, the time."""
+
+    body: bytes
+    headers: dict[str, list[str]]
+    form: list[tuple[str, str]] | None
+    url: str | None
+    now: float
+    token_header: str
+
+
+def _epoch(now: datetime | float | None) -> float:
+    if now is None:
+        return time.time()
+    if isinstance(now, datetime):
+        if now.tzinfo is None:
+            raise UsageError("now must be a timezone-aware datetime")
+        return now.timestamp()
+    if isinstance(now, int | float) and not isinstance(now, bool):
+        return float(now)
+    raise UsageError(f"now must be a datetime or epoch seconds, not {type(now).__name__}")
+
+
+def _form(
+    data: bytes, content_type: str | None, headers: dict[str, list[str]], vendor: str | None
+) -> tuple[list[tuple[str, str]] | None, WebhookError | None]:
+    """The fields of a form body (None: read it as JSON), and why a declared form cannot be read.
+
+    The error is raised after authentication, so an unauthenticated delivery is refused (401) before its body is.
+    """
+    declared = content_type if content_type is not None else next(iter(headers.get("content-type", ())), None)
+    if declared is not None:
+        if declared.partition(";")[0].strip().lower() != FORM_CONTENT_TYPE:
+            return None, None
+        try:
+            return _fields(data, vendor), None
+        except WebhookError as exc:
+            return None, exc
+    if data.lstrip()[:1] in (b"{", b"[") or _is_json(data):
+        return None, None
+    try:
+        fields = _fields(data, vendor)
+    except WebhookError:
+        return None, None
+    return fields or None, None
+
+
+def _is_json(data: bytes) -> bool:
+    try:
+        orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _fields(data: bytes, vendor: str | None) -> list[tuple[str, str]]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WebhookError("body is not valid UTF-8", vendor=vendor) from None
+    try:
+        return parse_qsl(
+            text, keep_blank_values=True, strict_parsing=True, errors="strict", max_num_fields=MAX_FORM_FIELDS
+        )
+    except UnicodeDecodeError:
+        raise WebhookError("a form field is not valid UTF-8", vendor=vendor) from None
+    except ValueError:
+        if text.count("&") + text.count(";") >= MAX_FORM_FIELDS:
+            raise WebhookError(f"the form has over {MAX_FORM_FIELDS} fields", vendor=vendor) from None
+        raise WebhookError("body is not a form of key=value fields", vendor=vendor) from None
+
+
+def _first_values(fields: list[tuple[str, str]]) -> dict[str, Any]:
+    payload: dict[str, Any] = {}
+    for name, value in fields:
+        payload.setdefault(name, value)
+    return payload
+
+
+def _authenticate(adapters: list[Adapter], keys: _Keys, delivery: _Delivery) -> frozenset[str]:
     """The ids of the vendors whose check the request passes (or that may deliver unsigned); 401 when none."""
     passed: set[str] = set()
-    presented = False
+    presented = mismatched = False
+    reasons: set[str] = set()
     for adapter in adapters:
         assert adapter.webhook is not None
         secret = keys.secret(adapter.id)
@@ -195,39 +300,56 @@ def _authenticate(
             if keys.unsigned(adapter.id):
                 passed.add(adapter.id)
             continue
-        verdict = _check(adapter.webhook.signature, secret, body, headers, token_header, adapter.id)
+        verdict = _check(adapter.webhook.signature, secret, delivery, adapter.id)
         presented = presented or verdict is not None
-        if verdict:
+        if verdict is True:
             passed.add(adapter.id)
+        elif isinstance(verdict, str):
+            reasons.add(verdict)
+        elif verdict is False:
+            mismatched = True
     if passed:
         return frozenset(passed)
     vendor = adapters[0].id if len(adapters) == 1 else None
     if not presented:
-        schemes = {_expected(a.webhook, token_header) for a in adapters if a.webhook and keys.secret(a.id)}
+        schemes = {_expected(a.webhook, delivery.token_header) for a in adapters if a.webhook and keys.secret(a.id)}
         if not schemes:
             raise WebhookAuthError("no webhook secret is configured for this vendor", vendor=vendor)
         raise WebhookAuthError(f"no signature or token: expected {' or '.join(sorted(schemes))}", vendor=vendor)
+    if reasons and not mismatched:
+        raise WebhookAuthError("; ".join(sorted(reasons)), vendor=vendor)
     raise WebhookAuthError("the signature or token does not match", vendor=vendor)
 
 
 def _expected(webhook: WebhookTable, token_header: str) -> str:
     signature = webhook.signature
-    if signature.scheme == "hmac-sha256":
-        return "header " + " or ".join(signature.headers)
-    return "'Authorization: Bearer <token>' or header " + " or ".join((token_header, *signature.headers))
+    if signature.scheme == "token":
+        return "'Authorization: Bearer <token>' or header " + " or ".join((token_header, *signature.headers))
+    return "header " + " or ".join(signature.headers)
 
 
-def _check(
-    signature: Signature, secret: Secret, body: bytes, headers: dict[str, list[str]], token_header: str, vendor: str
-) -> bool | None:
-    """True: authentic; False: a signature or token was presented and is wrong; None: none was presented."""
-    if signature.scheme == "hmac-sha256":
-        values = [_hex(value, signature.prefix) for name in signature.headers for value in headers.get(name, ())]
-        if not values:
-            return None
-        _bounded(values, vendor)
-        return secret.signs(body, values)
-    tokens = [value.strip() for name in (token_header, *signature.headers) for value in headers.get(name, ())]
+def _check(signature: Signature, secret: Secret, delivery: _Delivery, vendor: str) -> bool | str | None:
+    """True: authentic; False or a reason: a signature or token was presented and fails; None: none was."""
+    if signature.scheme == "token":
+        return _check_token(signature, secret, delivery, vendor)
+    values = [value for name in signature.headers for value in delivery.headers.get(name, ())]
+    if not values:
+        return None
+    _bounded(values, vendor)
+    if signature.timestamped:
+        return _check_timestamped(signature, secret, delivery, values, vendor)
+    if signature.scheme == "jwt":
+        tokens = [_unprefixed(value, signature.prefix) for value in values]
+        return secret.jwt_verifies(tokens, signature.body_claim or "", delivery.body, delivery.now, signature.tolerance)
+    signatures = [_decoded(_unprefixed(value, signature.prefix), signature.encoding) for value in values]
+    if signature.scheme == "hmac-sha1-url":
+        return _check_url(signature, secret, delivery, signatures)
+    return secret.hmac_signs([(delivery.body, sig) for sig in signatures if sig is not None])
+
+
+def _check_token(signature: Signature, secret: Secret, delivery: _Delivery, vendor: str) -> bool | None:
+    headers = delivery.headers
+    tokens = [value.strip() for name in (delivery.token_header, *signature.headers) for value in headers.get(name, ())]
     for value in headers.get("authorization", ()):
         scheme, _, credentials = value.strip().partition(" ")
         if scheme.lower() == "bearer":
@@ -239,6 +361,94 @@ def _check(
     return secret.matches(tokens)
 
 
+def _check_url(signature: Signature, secret: Secret, delivery: _Delivery, signatures: list[bytes | None]) -> bool | str:
+    """The request URL, then each form field's name and value sorted by name; a JSON body by its hash in the URL."""
+    url = delivery.url
+    if url is None:
+        return "this vendor signs the request URL: pass parse_webhook(url=...) the full URL it called"
+    fields = ""
+    if delivery.form is not None:
+        fields = "".join(name + value for name, value in sorted(delivery.form))
+    elif delivery.body.strip():
+        hashes = parse_qs(urlsplit(url).query).get(signature.body_hash_query or "", [])
+        if not hashes:
+            return "the body is not covered by the signature (a non-form body needs its hash in the signed URL)"
+        digest = hashlib.sha256(delivery.body).hexdigest().encode("ascii")
+        if not hmac.compare_digest(digest, hashes[0].strip().lower().encode("utf-8", "replace")):
+            return "the body does not match the hash in the signed URL"
+    pairs = [((variant + fields).encode("utf-8"), sig) for variant in _url_variants(url) for sig in signatures if sig]
+    return secret.hmac_signs(pairs, "sha1")
+
+
+def _url_variants(url: str) -> list[str]:
+    """The URL as given, and with its default port added or removed: proxies and vendors differ on which is signed."""
+    parts = urlsplit(url)
+    default = {"https": 443, "http": 80}.get(parts.scheme.lower())
+    try:
+        port = parts.port
+    except ValueError:
+        return [url]
+    if default is None or parts.hostname is None:
+        return [url]
+    host = parts.netloc.rpartition("@")[2]
+    credentials = parts.netloc[: len(parts.netloc) - len(host)]
+    bare = host.rsplit(":", 1)[0] if port is not None else host
+    if port is None:
+        return [url, urlunsplit(parts._replace(netloc=f"{credentials}{bare}:{default}"))]
+    if port == default:
+        return [url, urlunsplit(parts._replace(netloc=credentials + bare))]
+    return [url]
+
+
+def _check_timestamped(
+    signature: Signature, secret: Secret, delivery: _Delivery, values: list[str], vendor: str
+) -> bool | str:
+    """Each presented (timestamp, signature) pair: the timestamp within the window, the signature over the message."""
+    candidates: list[tuple[str, bytes | None]] = []
+    if signature.timestamp_field is not None:
+        for value in values:
+            fields = [part.strip().partition("=")[::2] for part in value.split(",")]
+            stamps = [text.strip() for key, text in fields if key.strip() == signature.timestamp_field]
+            sigs = [text for key, text in fields if key.strip() == signature.signature_field]
+            candidates += [
+                (stamps[0] if stamps else "", _decoded(_unprefixed(sig, signature.prefix), signature.encoding))
+                for sig in sigs
+            ]
+    else:
+        stamps = delivery.headers.get(signature.timestamp_header or "", [])
+        if len(stamps) != 1:
+            return f"expected one {signature.timestamp_header} header, got {len(stamps)}"
+        candidates = [
+            (stamps[0].strip(), _decoded(_unprefixed(value, signature.prefix), signature.encoding)) for value in values
+        ]
+    _bounded(candidates, vendor)
+    fresh = [(stamp, sig) for stamp, sig in candidates if sig is not None and _within(stamp, signature, delivery.now)]
+    if not fresh:
+        if any(sig is not None and _stamp(stamp, signature) is not None for stamp, sig in candidates):
+            return f"the signature's timestamp is outside the {signature.tolerance} s window"
+        return "the signature or its timestamp is malformed"
+    pairs = [
+        (b"".join(signed_part(part, delivery.body, stamp) for part in signature.message), sig) for stamp, sig in fresh
+    ]
+    if signature.scheme == "hmac-sha256-timestamp":
+        return secret.hmac_signs(pairs)
+    verified = secret.ed25519_verifies(pairs)
+    if verified is None:
+        raise UsageError(f"the secret of vendor {vendor!r} is not an Ed25519 public key (base64 of 32 bytes)")
+    return verified
+
+
+def _stamp(text: str, signature: Signature) -> float | None:
+    if not (text.isascii() and text.isdigit() and len(text) <= 16):
+        return None
+    return int(text) / 1000 if signature.timestamp_unit == "ms" else float(text)
+
+
+def _within(text: str, signature: Signature, now: float) -> bool:
+    moment = _stamp(text, signature)
+    return moment is not None and abs(now - moment) <= signature.tolerance
+
+
 def _bounded(values: list[Any], vendor: str) -> None:
     if len(values) > MAX_SIGNATURES:
         raise WebhookAuthError(
@@ -246,11 +456,19 @@ def _bounded(values: list[Any], vendor: str) -> None:
         )
 
 
-def _hex(value: str, prefix: str | None) -> bytes:
+def _unprefixed(value: str, prefix: str | None) -> str:
     text = value.strip()
     if prefix is not None and text[: len(prefix)].lower() == prefix:
         text = text[len(prefix) :]
-    return text.strip().lower().encode("ascii", "replace")
+    return text.strip()
+
+
+def _decoded(text: str, encoding: str) -> bytes | None:
+    """A presented signature's bytes; None when it is not in the scheme's encoding (it then matches nothing)."""
+    try:
+        return bytes.fromhex(text) if encoding == "hex" else base64.b64decode(text, validate=True)
+    except (ValueError, binascii.Error):
+        return None
 
 
 def _object(data: bytes, vendor: str | None) -> dict[str, Any]:

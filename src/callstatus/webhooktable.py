@@ -15,7 +15,7 @@ from ._codegen import Getter
 from .events import EventType
 from .meanings import Vocabulary
 
-__all__ = ["EventMeaning", "Signature", "WebhookTable"]
+__all__ = ["BODY", "TIMESTAMP", "EventMeaning", "Scheme", "Signature", "WebhookTable"]
 
 
 @attrs.frozen
@@ -27,13 +27,35 @@ class EventMeaning:
     deprecated: bool = False
 
 
+Scheme = Literal["hmac-sha256", "token", "hmac-sha1-url", "hmac-sha256-timestamp", "ed25519", "jwt"]
+BODY = "{body}"
+TIMESTAMP = "{timestamp}"
+
+
 @attrs.frozen
 class Signature:
-    """A compiled authenticity scheme: header names are lower case, as ``parse_webhook`` looks them up."""
+    """A compiled authenticity scheme: header names are lower case, as ``parse_webhook`` looks them up.
 
-    scheme: Literal["hmac-sha256", "token"]
+    ``message`` is what a timestamped scheme signs: literal parts and the markers ``BODY`` and ``TIMESTAMP``.
+    """
+
+    scheme: Scheme
     headers: tuple[str, ...] = ()
     prefix: str | None = None
+    encoding: Literal["hex", "base64"] = "hex"
+    message: tuple[str, ...] = ()
+    timestamp_header: str | None = None
+    timestamp_field: str | None = None
+    signature_field: str | None = None
+    timestamp_unit: Literal["s", "ms"] = "s"
+    tolerance: int = 300
+    body_hash_query: str | None = None
+    body_claim: str | None = None
+
+    @property
+    def timestamped(self) -> bool:
+        """Whether the scheme signs a timestamp checked against a replay window."""
+        return self.scheme in ("hmac-sha256-timestamp", "ed25519")
 
 
 @attrs.frozen
