@@ -345,3 +345,26 @@ def test_the_example_receiver_runs_its_hook(
     example["app"].state.tracker.close()
     assert "ended: completed" in caplog.text
     assert (tmp_path / "calls.db").exists()
+
+
+def test_a_url_signed_form_delivery_is_checked_against_the_public_url(tracker: CallTracker) -> None:
+    import base64
+    import hashlib
+    import hmac
+    import urllib.parse
+
+    from test_webhook_schemes import _registry
+
+    secret, public = "twilio-like-secret-3e1", "https://hooks.example.com/base"
+    form = {"Event": "call.done", "CallSid": "CA9", "CallStatus": "completed"}
+    signed_url = public + "/webhooks/acme?tenant=7"
+    signed = signed_url + "".join(name + form[name] for name in sorted(form))
+    signature = base64.b64encode(hmac.new(secret.encode(), signed.encode(), hashlib.sha1).digest()).decode()
+    headers = {"content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature}
+    body = urllib.parse.urlencode(form).encode()
+    for public_url, status in ((public, 200), (None, 401)):  # behind a proxy the app sees another URL
+        app = create_app({"acme": secret}, tracker, public_url=public_url, registry=_registry("twilio"))
+        with serving(app) as base:
+            assert _post(f"{base}/webhooks/acme?tenant=7", body, headers).status_code == status
+    stored = tracker.get("acme", "CA9")
+    assert stored is not None and stored.status.value == "completed" and stored.raw["CallSid"] == "CA9"

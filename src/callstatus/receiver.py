@@ -53,6 +53,7 @@ def create_app(
     max_bytes: int = DEFAULT_MAX_BYTES,
     body_timeout: float = DEFAULT_BODY_TIMEOUT,
     token_header: str = DEFAULT_TOKEN_HEADER,
+    public_url: str | None = None,
     strict: bool = False,
     registry: Registry | None = None,
 ) -> Starlette:
@@ -62,7 +63,9 @@ def create_app(
     ``secrets`` maps vendor ids to webhook secrets; ``allow_unsigned`` names the vendors (without a secret) whose
     deliveries are taken unauthenticated. ``tracker`` is a ``CallTracker`` (the caller closes it) or a SQLite
     path or ``postgresql://`` URL (opened now, closed at shutdown). ``on_event(event, observation)`` runs after
-    the delivery is stored and answered; its failure is logged and never loses the delivery.
+    the delivery is stored and answered; its failure is logged and never loses the delivery. ``public_url``
+    is the base URL vendors call (behind a proxy, not the one the app sees): schemes that sign the URL (Twilio)
+    check it against that.
     """
     registry = registry or default_registry()
     wrapped = secrets if isinstance(secrets, WebhookSecrets) else WebhookSecrets(secrets)
@@ -99,6 +102,7 @@ def create_app(
                 body,
                 request.headers,
                 vendor,
+                url=_called(request, public_url),
                 secret=keys,
                 token_header=token_header,
                 max_bytes=max_bytes,
@@ -204,6 +208,14 @@ def _hook(on_event: OnEvent) -> Callable[[CallEvent, Observation], Awaitable[Non
             logger.exception("on_event failed for a %s delivery (call %s); it is stored", event.vendor, call_id)
 
     return hook
+
+
+def _called(request: Request, public_url: str | None) -> str:
+    """The URL the vendor called: the request's own, or its path and query under the public base URL."""
+    if public_url is None:
+        return str(request.url)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return public_url.rstrip("/") + request.url.path + query
 
 
 def _authorized(request: Request, bearer: Secret) -> bool:

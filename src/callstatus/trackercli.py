@@ -44,6 +44,7 @@ def add_commands(commands: Any) -> None:
         help="accept this vendor's deliveries without a signature (repeatable; off by default)",
     )
     serve.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="largest body accepted")
+    serve.add_argument("--public-url", help="the base URL vendors call, behind a proxy (URL-signing schemes check it)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     export = commands.add_parser(
@@ -108,6 +109,7 @@ def serve(args: argparse.Namespace) -> int:
         database(args.db, "calls.db"),
         read_token=os.environ.get(READ_TOKEN) or None,
         max_bytes=args.max_bytes,
+        public_url=args.public_url,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, http="h11", server_header=False)
     return 0
