@@ -9,7 +9,7 @@ from typing import Any
 from .events import call_event_schema
 from .export import row_schema
 from .record import CallRecord
-from .spec import TableSpec
+from .spec import StandardSpec, TableSpec
 
 __all__ = ["SCHEMAS", "render", "write_schemas"]
 
@@ -24,11 +24,16 @@ def _adapter_table() -> dict[str, Any]:
     return {"$schema": _DRAFT, **TableSpec.model_json_schema(mode="validation")}
 
 
+def _standard() -> dict[str, Any]:
+    return {"$schema": _DRAFT, **StandardSpec.model_json_schema(mode="validation")}
+
+
 SCHEMAS = {
     "call-record.schema.json": _call_record,
     "call-event.schema.json": call_event_schema,
     "adapter.schema.json": _adapter_table,
     "export-row.schema.json": row_schema,
+    "standard.schema.json": _standard,
 }
 """File name -> function building that schema."""
 

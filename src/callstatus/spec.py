@@ -34,6 +34,8 @@ __all__ = [
     "ShapeSpec",
     "SignatureScheme",
     "SignatureSpec",
+    "StandardInfoSpec",
+    "StandardSpec",
     "StatusEntry",
     "StatusVocabularySpec",
     "TableSpec",
@@ -202,6 +204,15 @@ class StatusVocabularySpec(_Vocabulary):
 class ReasonVocabularySpec(_Vocabulary):
     """A documented vocabulary of end reasons or error codes, the paths that carry it, and what each means."""
 
+    standard: str | None = Field(
+        default=None,
+        description="A shared vocabulary of adapters/standards/ (q850, sip) whose values, map and patterns this one "
+        "takes; the values, map and patterns written here add to it, and win where they overlap.",
+    )
+    values: list[str] = Field(
+        default_factory=list,
+        description="Every documented value, spelled as the docs spell it (may be empty with a standard).",
+    )
     map: dict[str, EndReason | ReasonEntry] = Field(
         default_factory=dict, description="Raw value (any spelling) -> reason or entry."
     )
@@ -502,6 +513,28 @@ class ApiSpec(_Strict):
     walk: WalkSpec | None = Field(default=None, description="How to list calls without a call listing endpoint.")
     docs: list[str] = Field(default_factory=list)
     note: str | None = None
+
+
+class StandardInfoSpec(_Strict):
+    """What a shared vocabulary is and where it is defined."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Its name, as tables give it in 'standard'.")
+    name: str
+    docs: list[str] = Field(min_length=1)
+    checked: date
+    note: str | None = None
+
+
+class StandardSpec(_Strict):
+    """A shared reason vocabulary any table can use (``adapters/standards/<id>.toml``): a telecom standard's codes
+    (Q.850 causes, SIP responses) and what each means, defined once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="callstatus shared vocabulary")
+
+    standard: StandardInfoSpec
+    values: list[str] = Field(min_length=1, description="Every value of the standard, as written.")
+    map: dict[str, EndReason | ReasonEntry] = Field(default_factory=dict)
+    patterns: list[ReasonPatternSpec] = Field(default_factory=list)
 
 
 class TableSpec(_Strict):

@@ -44,6 +44,7 @@ from .spec import (
     FieldSpec,
     PathSpec,
     ReasonEntry,
+    ReasonVocabularySpec,
     RetriesSpec,
     ShapeSpec,
     StatusEntry,
@@ -51,6 +52,7 @@ from .spec import (
     TimeSpec,
     WebhookSpec,
 )
+from .standards import standard
 from .tokens import token
 from .vocabulary import CallStatus, EndReason
 from .webhooktable import EventMeaning, Signature, WebhookTable
@@ -327,17 +329,31 @@ def _reason_vocabularies(
     """The reason vocabularies, each meaning numbered across the table (its place in every outcome matrix), and
     every meaning in that order with a documented value that has it (for messages)."""
     counter = iter(range(1_000_000))
+    merged = {name: _with_standard(vocab, f"reason.{name}", source) for name, vocab in spec.reason.items()}
     vocabularies = tuple(
         _vocabulary(name, vocab, lambda entry, where: _reason_meaning(entry, next(counter)), f"reason.{name}", source)
-        for name, vocab in spec.reason.items()
+        for name, vocab in merged.items()
     )
     named: dict[int, tuple[str, ReasonMeaning]] = {}
-    for vocabulary, vocab in zip(vocabularies, spec.reason.values(), strict=True):
+    for vocabulary, vocab in zip(vocabularies, merged.values(), strict=True):
         for raw in vocab.values:
             meaning = vocabulary.meaning(raw)
             if meaning is not None:
                 named.setdefault(meaning.index, (raw, meaning))
     return vocabularies, [named[index] for index in sorted(named)]
+
+
+def _with_standard(vocab: ReasonVocabularySpec, where: str, source: str) -> ReasonVocabularySpec:
+    """A reason vocabulary with its shared standard's values, map and patterns folded in (its own win)."""
+    if vocab.standard is None:
+        if not vocab.values:
+            raise TableError("a reason vocabulary needs its documented values", source=source, path=f"{where}.values")
+        return vocab
+    shared = standard(vocab.standard)
+    own = {token(value) for value in vocab.values} | {token(raw) for raw in vocab.map}
+    values = [*vocab.values, *(value for value in shared.values if token(value) not in own)]
+    mapped = {raw: entry for raw, entry in shared.map.items() if token(raw) not in own} | dict(vocab.map)
+    return vocab.model_copy(update={"values": values, "map": mapped, "patterns": [*vocab.patterns, *shared.patterns]})
 
 
 def _retries(spec: RetriesSpec | None) -> Retries | None:
