@@ -45,7 +45,7 @@ def _table(name: str = "q850") -> Any:
     return compile_table(parse_table(TABLE.replace("{standard}", name), "pbx.toml"), "pbx.toml")
 
 
-@pytest.mark.parametrize("name", ["q850", "sip"])
+@pytest.mark.parametrize("name", ["q850", "q850_names", "sip"])
 def test_every_value_of_a_standard_means_something(name: str) -> None:
     shared = standard(name)
     mapped = {token(raw) for raw in shared.map}
@@ -53,9 +53,9 @@ def test_every_value_of_a_standard_means_something(name: str) -> None:
 
 
 def test_a_table_takes_a_standards_values_and_its_own_win() -> None:
-    adapter = _table()
-    record = adapter.normalize({"cid": "1", "state": "fail", "cause": "USER_BUSY"})
+    record = _table("q850_names").normalize({"cid": "1", "state": "fail", "cause": "USER_BUSY"})
     assert (record.status, record.end_reason) == (CallStatus.BUSY, EndReason.BUSY)  # the reason names the status
+    adapter = _table()
     assert adapter.normalize({"cid": "2", "state": "fail", "cause": "21"}).end_reason is EndReason.REJECTED
     own = adapter.normalize({"cid": "3", "state": "fail", "cause": "17"})  # the table's own mapping of 17 wins
     assert own.end_reason is EndReason.UNKNOWN and own.raw_reason == "17"
@@ -112,3 +112,35 @@ def test_asterisk_unknown_cause_is_kept_raw() -> None:
     assert record.end_reason is EndReason.UNKNOWN and record.raw_reason == "999"
     with pytest.raises(callstatus.NormalizationError):
         callstatus.normalize(row, "asterisk", strict=True)
+
+
+def _cdr(**variables: str) -> dict[str, Any]:
+    base = {"uuid": "6f1c2a4e-0000-4000-8000-000000000001", "direction": "outbound",
+            "caller_id_number": "+14155550100", "destination_number": "+14155550123", "start_epoch": "1732960000",
+            "answer_epoch": "0", "end_epoch": "1732960030", "billsec": "0"}  # fmt: skip
+    return {"core-uuid": "c0re", "switchname": "fs1", "channel_data": {"direction": "outbound"},
+            "variables": base | variables, "callflow": []}  # fmt: skip
+
+
+FREESWITCH = [
+    (_cdr(hangup_cause="NORMAL_CLEARING", hangup_cause_q850="16", billsec="42", sip_term_status="200",
+          sip_hangup_disposition="recv_bye"), CallStatus.COMPLETED, EndReason.NORMAL_CLEARING, "customer"),
+    (_cdr(hangup_cause="NO_ANSWER", hangup_cause_q850="19", sip_term_status="480",
+          sip_hangup_disposition="send_cancel"), CallStatus.NO_ANSWER, EndReason.NO_ANSWER, "system"),
+    (_cdr(hangup_cause="USER_BUSY", hangup_cause_q850="17", sip_term_status="486",
+          sip_hangup_disposition="recv_refuse"), CallStatus.BUSY, EndReason.BUSY, "customer"),
+    (_cdr(hangup_cause="ORIGINATOR_CANCEL", hangup_cause_q850="487"), CallStatus.CANCELED, EndReason.CANCELED, None),
+    (_cdr(hangup_cause="UNALLOCATED_NUMBER", hangup_cause_q850="1", sip_term_status="404"),
+     CallStatus.FAILED, EndReason.INVALID_NUMBER, None),
+    (_cdr(hangup_cause="NORMAL_TEMPORARY_FAILURE", hangup_cause_q850="41", billsec="12"),
+     CallStatus.FAILED, EndReason.TELEPHONY_ERROR, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("cdr", "status", "reason", "ended_by"), FREESWITCH)
+def test_freeswitch_json_cdrs(cdr: dict[str, Any], status: CallStatus, reason: EndReason, ended_by: str | None) -> None:
+    record = callstatus.normalize(cdr)  # detected by the CDR's envelope
+    assert (record.vendor, record.status, record.end_reason) == ("freeswitch", status, reason)
+    assert (record.ended_by.value if record.ended_by else None) == ended_by
+    assert record.started_at is not None and record.started_at.timestamp() == 1732960000
+    assert record.duration_seconds == float(cdr["variables"]["billsec"])
