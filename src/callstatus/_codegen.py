@@ -458,10 +458,11 @@ def _fast_conversion(w: _Writer, depth: int, plan: FieldPlan, getter: Getter) ->
             emit(depth, f"elif v == 0: {target} = 1")
             emit(depth, "else: return None")
     elif plan.kind in ("duration", "number"):
-        factor = convert.UNITS[getter.unit or plan.unit or "s"] if plan.kind == "duration" else 1.0
+        multiplier, divisor = convert.UNITS[getter.unit or plan.unit or "s"] if plan.kind == "duration" else (1.0, 1.0)
         low = "0.0 <=" if plan.kind == "duration" else "-INF <"
+        scaled = f"v * {multiplier!r}" if divisor == 1.0 else f"v / {divisor!r}"
         emit(depth, "try:")
-        emit(depth + 1, f"{target} = v * {factor!r}")
+        emit(depth + 1, f"{target} = {scaled}")
         emit(depth, "except OverflowError:")
         emit(depth + 1, "return None")
         emit(depth, f"if not ({low} {target} < INF): return None")

@@ -29,7 +29,8 @@ __all__ = [
     "timestamp",
 ]
 
-UNITS = {"s": 1.0, "ms": 0.001, "min": 60.0}
+UNITS = {"s": (1.0, 1.0), "ms": (1.0, 1000.0), "min": (60.0, 1.0)}
+"""Seconds per unit as (multiplier, divisor): 21522 ms / 1000 is 21.522, where 21522 * 0.001 is not."""
 MAX_SCALAR_CHARS = 64
 """Longer strings are not a number, a timestamp or a phone number: refused before any parser sees them."""
 E164_SYNTAX = re.compile(r"\+[1-9][0-9]{1,14}", re.ASCII).fullmatch
@@ -63,9 +64,10 @@ def number(value: Any, vendor: str, path: str) -> float:
     return result
 
 
-def seconds(value: Any, factor: float, vendor: str, path: str) -> float:
-    """A duration in seconds from a value in the unit whose factor is given."""
-    result = number(value, vendor, path) * factor
+def seconds(value: Any, factor: tuple[float, float], vendor: str, path: str) -> float:
+    """A duration in seconds from a value in the unit whose (multiplier, divisor) is given."""
+    multiplier, divisor = factor
+    result = number(value, vendor, path) * multiplier / divisor
     if result < 0:
         raise NormalizationError("a duration cannot be negative", vendor=vendor, path=path, value=value)
     return result

@@ -1,0 +1,266 @@
+"""The Bland AI table: documented payloads against hand-written expectations, detection beside the other vendors,
+the post-call webhook, unknown values, and the outcome laws over generated payloads.
+
+Works from a staging copy and from the repository alike: the registry is built from this tree's table plus the
+other built-in tables. Expectations live in the fixture files and below, written by hand from Bland's docs and the
+notes of ``adapters/bland.toml``; nothing here reads the table under test for an expected value.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+import callstatus
+from callstatus import CallRecord, CallStatus, EndReason, NormalizationError, Registry, load_table
+from callstatus.events import EventType
+from callstatus.laws import violations
+from callstatus.registry import builtin_tables
+from callstatus.testing import payloads
+from callstatus.webhooks import parse_webhook
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLE = ROOT / "adapters" / "bland.toml"
+FIXTURES = ROOT / "tests" / "fixtures" / "bland"
+OTHER_VENDORS = ("dialgen", "dialnexa", "atoms")
+MAIN_FIXTURES = [ROOT / "tests" / "fixtures", Path("/work/main/tests/fixtures")]
+
+
+def _registry() -> Registry:
+    registry = Registry()
+    for table in builtin_tables():
+        if table.name != TABLE.name:
+            registry.register(table)
+    registry.register(TABLE)
+    return registry
+
+
+REGISTRY = _registry()
+FILES = sorted(FIXTURES.glob("*.json"))
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _fields(record: CallRecord, expected: dict[str, Any]) -> dict[str, Any]:
+    dumped = record.model_dump(mode="json")
+    return {key: dumped[key] for key in expected}
+
+
+def _other_fixtures() -> list[tuple[str, Path]]:
+    """Every other registered vendor's fixtures: the three this table was written beside, and any added since."""
+    for base in MAIN_FIXTURES:
+        vendors = sorted(p.name for p in base.glob("*") if p.is_dir() and p.name != "bland" and p.name in REGISTRY)
+        found = [(vendor, path) for vendor in vendors for path in sorted((base / vendor).glob("*.json"))]
+        if {vendor for vendor, _ in found} >= set(OTHER_VENDORS):
+            return found
+    return []
+
+
+OTHER_FILES = _other_fixtures()
+
+
+# Hand-written: the canonical outcome of each documented payload, the core of what the table decides.
+OUTCOMES = {
+    "call_details_completed": ("completed", "normal_clearing", "agent", "human"),
+    "call_details_complete_corrected_duration": ("completed", "normal_clearing", None, "human"),
+    "list_calls_item": ("completed", "normal_clearing", None, "human"),
+    "webhook_voicemail": ("no_answer", "voicemail", "agent", "machine"),
+    "webhook_no_answer": ("no_answer", "no_answer", None, None),
+    "call_queue_error": ("failed", "unknown", None, None),
+    "call_pre_queue_error": ("failed", "unknown", None, None),
+    "call_error_user_hangup": ("failed", "unknown", "customer", None),
+    "webhook_complete_error_user_hangup": ("completed", "customer_hangup", "customer", None),
+    "call_details_started": ("in_progress", None, None, None),
+    "call_details_queued": ("queued", None, None, None),
+    "stored_postcall_webhook": ("completed", "normal_clearing", "agent", "human"),
+}
+
+
+def test_the_table_loads_and_passes_the_outcome_laws() -> None:
+    adapter = load_table(TABLE)  # the loader checks every status x reason x connected state against the laws
+    assert adapter.id == "bland"
+    assert "bland" in REGISTRY
+
+
+def test_every_fixture_is_well_formed_and_has_an_outcome() -> None:
+    assert {path.stem for path in FILES} == set(OUTCOMES)
+    for path in FILES:
+        data = _load(path)
+        assert set(data) == {"source", "payload", "expected"}, path.name
+        assert data["source"], path.name
+        assert data["expected"]["vendor"] == "bland", path.name
+        assert set(data["expected"]) <= set(CallRecord.model_fields), path.name
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_documented_payload_gives_the_expected_record(path: Path) -> None:
+    data = _load(path)
+    payload, expected = data["payload"], data["expected"]
+    status, reason, ended_by, answered_by = OUTCOMES[path.stem]
+    for vendor in ("bland", None):
+        for strict in (False, True):
+            record = callstatus.normalize(payload, vendor, strict=strict, registry=REGISTRY)
+            assert _fields(record, expected) == expected
+            assert (record.status, record.end_reason, record.ended_by, record.answered_by) == (
+                status,
+                reason,
+                ended_by,
+                answered_by,
+            )
+            assert record.direction is None  # `inbound` is a boolean: the table cannot read it
+            assert record.raw == payload
+    as_bytes = json.dumps(payload).encode()  # the compiled hot path must agree with the careful one
+    assert _fields(callstatus.normalize(as_bytes, "bland", registry=REGISTRY), expected) == expected
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_bland_payloads_are_detected_as_bland(path: Path) -> None:
+    assert callstatus.detect_vendor(_load(path)["payload"], registry=REGISTRY) == "bland"
+
+
+@pytest.mark.skipif(not OTHER_FILES, reason="the other vendors' fixtures are not found")
+@pytest.mark.parametrize("vendor,path", OTHER_FILES, ids=[f"{v}/{p.stem}" for v, p in OTHER_FILES])
+def test_other_vendors_are_still_detected_as_themselves(vendor: str, path: Path) -> None:
+    assert callstatus.detect_vendor(_load(path)["payload"], registry=REGISTRY) == vendor
+
+
+def test_call_length_is_minutes_and_end_at_is_not_an_end_time() -> None:
+    record = callstatus.normalize(_load(FIXTURES / "call_details_completed.json")["payload"], registry=REGISTRY)
+    assert record.duration_seconds == 45.0  # call_length 0.75 minutes
+    corrected = _load(FIXTURES / "call_details_complete_corrected_duration.json")["payload"]
+    record = callstatus.normalize(corrected, registry=REGISTRY)
+    assert record.duration_seconds == 71.0  # corrected_duration "71" seconds
+    assert record.ended_at is None  # end_at 2023-12-16T00:15:41Z is the max_duration cutoff
+
+
+def test_both_spellings_of_complete_are_completed() -> None:
+    base = {"call_id": "c-1", "call_length": 1.0, "endpoint_url": "api.bland.ai"}
+    for field in ("queue_status", "status"):
+        for raw in ("complete", "completed", "COMPLETE"):
+            record = callstatus.normalize({**base, field: raw}, "bland", strict=True, registry=REGISTRY)
+            assert (record.status, record.end_reason, record.raw_status) == ("completed", "normal_clearing", raw)
+
+
+def test_queue_status_is_read_before_status() -> None:
+    payload = {"call_id": "c-2", "queue_status": "started", "status": "completed", "max_duration": 30}
+    record = callstatus.normalize(payload, "bland", registry=REGISTRY)
+    assert (record.status, record.raw_status) == (CallStatus.IN_PROGRESS, "started")
+
+
+def test_the_list_envelope_is_read() -> None:
+    item = _load(FIXTURES / "list_calls_item.json")["payload"]
+    listing = {"count": 2, "calls": [item, {**item, "call_id": "c-3", "queue_status": "queued"}]}
+    records = list(callstatus.normalize_many([listing], registry=REGISTRY))
+    assert [(r.vendor, r.call_id, r.status) for r in records] == [
+        ("bland", "c1234567-89ab-cdef-0123-456789abcdef", "completed"),
+        ("bland", "c-3", "queued"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["call_details_completed", "webhook_voicemail", "webhook_no_answer", "webhook_complete_error_user_hangup"],
+)
+def test_post_call_webhook_is_a_call_ended_event(name: str) -> None:
+    data = _load(FIXTURES / f"{name}.json")
+    body = json.dumps(data["payload"]).encode()
+    for vendor in ("bland", None):
+        event = parse_webhook(body, {}, vendor, allow_unsigned=True, registry=REGISTRY)
+        assert event.vendor == "bland"
+        assert event.event_type is EventType.CALL_ENDED
+        assert event.raw_event_type == data["payload"]["queue_status"]
+        assert event.call is not None
+        assert _fields(event.call, data["expected"]) == data["expected"]
+
+
+def test_post_call_webhook_without_queue_status_is_still_call_ended() -> None:
+    payload = dict(_load(FIXTURES / "call_details_completed.json")["payload"])
+    del payload["queue_status"]
+    payload["status"] = "completed"
+    event = parse_webhook(json.dumps(payload).encode(), {}, allow_unsigned=True, registry=REGISTRY)
+    assert (event.vendor, event.event_type, event.raw_event_type) == ("bland", EventType.CALL_ENDED, None)
+    assert event.call is not None and event.call.status is CallStatus.COMPLETED
+
+
+def test_post_call_webhook_batch_id_is_the_event_batch() -> None:
+    payload = {**_load(FIXTURES / "call_details_completed.json")["payload"], "batch_id": "batch-42"}
+    event = parse_webhook(json.dumps(payload).encode(), {}, "bland", allow_unsigned=True, registry=REGISTRY)
+    assert event.batch_id == "batch-42"
+    assert event.call is not None and event.call.campaign_id == "batch-42"
+
+
+def test_post_call_webhook_takes_a_shared_token() -> None:
+    body = json.dumps(_load(FIXTURES / "call_details_completed.json")["payload"]).encode()
+    event = parse_webhook(body, {"Authorization": "Bearer tok-1"}, "bland", secret="tok-1", registry=REGISTRY)
+    assert event.event_type is EventType.CALL_ENDED
+    with pytest.raises(callstatus.WebhookAuthError):
+        parse_webhook(body, {"Authorization": "Bearer wrong"}, "bland", secret="tok-1", registry=REGISTRY)
+
+
+def test_an_unknown_queue_status_is_unknown_with_the_raw_kept(caplog: pytest.LogCaptureFixture) -> None:
+    payload = {"call_id": "c-4", "queue_status": "paused_for_review", "call_length": 1.0}
+    with caplog.at_level(logging.WARNING, logger="callstatus"):
+        record = callstatus.normalize(payload, "bland", registry=REGISTRY)
+    assert (record.status, record.end_reason, record.raw_status) == (CallStatus.UNKNOWN, None, "paused_for_review")
+    assert not record.is_terminal
+    with pytest.raises(NormalizationError) as raised:
+        callstatus.normalize(payload, "bland", strict=True, registry=REGISTRY)
+    assert raised.value.path == "queue_status"
+
+
+def test_an_unknown_answered_by_keeps_the_status_terminal() -> None:
+    payload = {"call_id": "c-5", "queue_status": "complete", "answered_by": "fax", "call_length": 1.0}
+    record = callstatus.normalize(payload, "bland", registry=REGISTRY)
+    assert (record.status, record.end_reason, record.raw_reason) == (CallStatus.COMPLETED, EndReason.UNKNOWN, "fax")
+    with pytest.raises(NormalizationError):
+        callstatus.normalize(payload, "bland", strict=True, registry=REGISTRY)
+
+
+def test_an_unknown_call_ended_by_is_unknown_ended_by() -> None:
+    payload = {"call_id": "c-6", "queue_status": "complete", "call_ended_by": "SYSTEM", "call_length": 1.0}
+    record = callstatus.normalize(payload, "bland", registry=REGISTRY)
+    assert (record.status, record.end_reason, record.ended_by) == ("completed", "unknown", "unknown")
+    assert record.raw_reason == "SYSTEM"
+
+
+def test_an_unknown_webhook_queue_status_is_other_and_strict_refuses_it() -> None:
+    payload = {"call_id": "c-7", "queue_status": "archived", "call_length": 1.0}
+    body = json.dumps(payload).encode()
+    event = parse_webhook(body, {}, "bland", allow_unsigned=True, registry=REGISTRY)
+    assert (event.event_type, event.raw_event_type) == (EventType.OTHER, "archived")
+    with pytest.raises(callstatus.WebhookError):
+        parse_webhook(body, {}, "bland", allow_unsigned=True, strict=True, registry=REGISTRY)
+
+
+@pytest.mark.xfail(strict=True, reason="the format cannot say that Bland's bare national digits are US numbers")
+def test_national_digits_are_read_as_us_numbers() -> None:
+    """Bland's docs show "to": "5551234567" (its phone_number defaults to +1); the reader takes bare digits as
+    international form, so this is not +15551234567. Kept as an expected failure until a default region exists."""
+    payload = {"call_id": "c-8", "queue_status": "complete", "to": "5551234567", "call_length": 1.0}
+    assert callstatus.normalize(payload, "bland", registry=REGISTRY).to_number == "+15551234567"
+
+
+@settings(deadline=None)
+@given(payload=payloads("bland", registry=REGISTRY))
+def test_generated_payloads_never_raise_outside_strict_mode(payload: dict[str, Any]) -> None:
+    record = callstatus.normalize(payload, "bland", registry=REGISTRY)
+    assert record.vendor == "bland"
+    if record.end_reason is not None or record.ended_by is not None:
+        assert record.status.is_over  # law 1
+    if record.status.is_terminal:
+        assert record.end_reason is not None
+
+
+@settings(deadline=None)
+@given(payload=payloads("bland", reason=True, registry=REGISTRY))
+def test_generated_payloads_obey_the_outcome_laws(payload: dict[str, Any]) -> None:
+    record = callstatus.normalize(payload, "bland", registry=REGISTRY)
+    connected = REGISTRY.get("bland").connected(payload)
+    assert violations(record.status, record.end_reason, record.ended_by, connected) == []
