@@ -17,10 +17,9 @@ import pytest
 from hypothesis import given, settings
 
 import callstatus
-from callstatus import CallRecord, CallStatus, EndReason, NormalizationError, Registry, load_table
+from callstatus import CallRecord, CallStatus, EndReason, NormalizationError, load_table
 from callstatus.events import EventType
 from callstatus.laws import violations
-from callstatus.registry import builtin_tables
 from callstatus.testing import payloads
 from callstatus.webhooks import parse_webhook
 
@@ -28,19 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "adapters" / "bland.toml"
 FIXTURES = ROOT / "tests" / "fixtures" / "bland"
 OTHER_VENDORS = ("dialgen", "dialnexa", "atoms")
-MAIN_FIXTURES = [ROOT / "tests" / "fixtures", Path("/work/main/tests/fixtures")]
+MAIN_FIXTURES = [ROOT / "tests" / "fixtures"]
 
 
-def _registry() -> Registry:
-    registry = Registry()
-    for table in builtin_tables():
-        if table.name != TABLE.name:
-            registry.register(table)
-    registry.register(TABLE)
-    return registry
-
-
-REGISTRY = _registry()
+REGISTRY = callstatus.default_registry()  # every table of adapters/, this one among them
 FILES = sorted(FIXTURES.glob("*.json"))
 
 

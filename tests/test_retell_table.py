@@ -18,10 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import callstatus
-from callstatus import CallRecord, NormalizationError, Registry, load_table
+from callstatus import CallRecord, NormalizationError, load_table
 from callstatus.events import EventType
 from callstatus.laws import violations
-from callstatus.registry import builtin_tables
 from callstatus.signing import Secret
 from callstatus.testing import payloads, raw_reasons, raw_statuses, sign
 from callstatus.webhooks import WebhookAuthError, WebhookError, parse_webhook
@@ -33,16 +32,7 @@ FILES = sorted(FIXTURES.glob("*.json"))
 OTHER_VENDORS = ("dialgen", "dialnexa", "atoms")
 
 
-def _registry() -> Registry:
-    registry = Registry()
-    for table in builtin_tables():
-        if table.name != TABLE.name:
-            registry.register(table)
-    registry.register(TABLE)
-    return registry
-
-
-REGISTRY = _registry()
+REGISTRY = callstatus.default_registry()  # every table of adapters/, this one among them
 
 
 def _other_fixture_files() -> list[Path]:

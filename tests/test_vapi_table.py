@@ -18,8 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import callstatus
-from callstatus import CallRecord, CallStatus, EndReason, EventType, NormalizationError, Registry, load_table
-from callstatus.registry import builtin_tables
+from callstatus import CallRecord, CallStatus, EndReason, EventType, NormalizationError, load_table
 from callstatus.testing import payloads, unknown_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,16 +28,7 @@ OTHERS = Path(callstatus.__file__).resolve().parents[2] / "tests" / "fixtures"
 OTHER_VENDORS = ("dialgen", "dialnexa", "atoms")
 
 
-def _registry() -> Registry:
-    registry = Registry()
-    for table in builtin_tables():
-        if table.name != TABLE.name:
-            registry.register(table)
-    registry.register(TABLE)
-    return registry
-
-
-REGISTRY = _registry()
+REGISTRY = callstatus.default_registry()  # every table of adapters/, this one among them
 FILES = sorted(FIXTURES.glob("*.json"))
 OTHER_FILES = sorted(path for vendor in OTHER_VENDORS for path in (OTHERS / vendor).glob("*.json"))
 
