@@ -12,31 +12,16 @@ Prints µs/record per vendor (the mean over its fixtures) and the ratio to ``orj
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import orjson
+from normalize import per_call  # the same best-of-rounds timer as the hand-written baselines
 
 import callstatus
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
-
-
-def per_call(func: Callable[[], Any], number: int, rounds: int) -> float:
-    """Best-of-rounds seconds per call: the least disturbed run on a shared, noisy machine."""
-    best = float("inf")
-    gc.collect()
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(number):
-            func()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
 
 
 def bodies(vendor: str) -> list[bytes]:
