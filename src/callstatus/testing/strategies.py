@@ -176,7 +176,12 @@ def _shape_payload(
             (v for v in adapter.statuses if token(status) in {token(value) for value in v.values}), adapter.statuses[0]
         )
     _put(record, root, draw(st.sampled_from(vocabulary.getters)), status)
-    if adapter.reasons and reason is not False:
+    if reason is False:
+        # A field may share a reason's path (Twilio's AnsweredBy): leave no reason in.
+        for reasons in adapter.reasons:
+            for getter in reasons.getters:
+                _drop(record, root, getter)
+    elif adapter.reasons:
         if reason is None or reason is True:
             reasons = draw(st.sampled_from(adapter.reasons))
             reason = draw(st.sampled_from(reasons.values)) if reason is True or draw(st.booleans()) else None
