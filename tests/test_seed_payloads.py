@@ -20,7 +20,7 @@ from callstatus import CallRecord
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FILES = sorted(FIXTURES.glob("*/*.json"))
-VENDORS = ("atoms", "bland", "dialgen", "dialnexa", "retell", "telnyx", "twilio", "vapi")
+VENDORS = ("atoms", "bland", "dialgen", "dialnexa", "plivo", "retell", "telnyx", "twilio", "vapi")
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -228,3 +228,59 @@ def test_vendor_may_retry_stops_at_the_documented_attempts_and_needs_a_batch(
     assert adapter.normalize(payload).vendor_may_retry is expected
     assert adapter.careful(shape, record, payload).vendor_may_retry is expected
     assert adapter.retries is not None and adapter.retries.delays == {"busy": timedelta(minutes=2)}
+
+
+# A record kind that carries no status (a call detail record) names the one it stands for.
+CDR_SHAPE = """
+[[shapes]]
+name = "cdr"
+all = ["cdr_id"]
+status = STATUS
+"""
+
+
+def _with_cdr(status: str) -> callstatus.Adapter:
+    text = WITH_REASONS.replace("DONE", '"completed"').replace(
+        "[fields]", CDR_SHAPE.replace("STATUS", status) + "\n[fields]"
+    )
+    return _load(text.replace('call_id = ["uuid"]', 'call_id = ["uuid", "cdr_id"]'))
+
+
+def test_a_shape_status_stands_in_for_a_missing_status_and_its_reason_decides() -> None:
+    adapter = _with_cdr('{ status = "ended", by_reason = { telephony_error = "failed" } }')
+    assert adapter.normalize({"cdr_id": "c", "why": "nobody"}).status == "no_answer"
+    failed = adapter.normalize({"cdr_id": "c", "why": "Network trouble: try later"})
+    assert (failed.status, failed.end_reason, failed.raw_status) == ("failed", "telephony_error", None)
+    assert adapter.normalize({"cdr_id": "c"}).status == "ended"
+    assert adapter.normalize({"cdr_id": "c", "state": "Busy"}).status == "busy"  # a status given wins
+    with pytest.raises(callstatus.NormalizationError, match="no status"):
+        adapter.normalize({"uuid": "u", "why": "nobody"}, strict=True)  # the other shape has no stand-in
+
+
+def test_a_shape_status_is_held_to_the_outcome_laws() -> None:
+    with pytest.raises(TableError, match="law") as info:
+        _with_cdr('{ status = "ended", by_reason = { no_answer = "completed" } }')
+    assert info.value.path == "shapes[1].status"
+
+
+def test_an_event_name_is_read_only_beside_the_paths_it_requires() -> None:
+    webhook = """
+[webhook]
+default_event = { event = "other", requires = ["uuid"] }
+
+[webhook.event]
+paths = ["state"]
+docs = "https://example.com/docs#events"
+values = ["Done"]
+requires = ["account"]
+map = { Done = "call_ended" }
+"""
+    adapter = _load(MINIMAL + webhook)
+    registry = callstatus.Registry({"acme": adapter})
+
+    def event(body: dict[str, str]) -> str:
+        parsed = callstatus.parse_webhook(json.dumps(body).encode(), {}, allow_unsigned=True, registry=registry)
+        return str(parsed.event_type)
+
+    assert event({"uuid": "u", "state": "Done"}) == "other"
+    assert event({"uuid": "u", "state": "Done", "account": "a"}) == "call_ended"

@@ -62,6 +62,8 @@ class Shape:
     any: tuple[Getter, ...]
     none: tuple[Getter, ...]
     match: tuple[tuple[Getter, Matcher], ...]
+    status: StatusMeaning | None
+    """The status of a record of this shape that carries none (a call detail record: ended)."""
     extract: Callable[..., tuple[Any, ...]] = attrs.field(repr=False, eq=False)
     fast: Callable[..., CallRecord | None] = attrs.field(repr=False, eq=False)
     source: str = attrs.field(repr=False, eq=False)
@@ -252,6 +254,8 @@ class Adapter:
             status_meaning = self.statuses[status_vocabulary].meaning(raw_status)
             if status_meaning is None:
                 self._unmapped("status", status_path, raw_status, strict, on_unmapped, "unknown status")
+        elif shape.status is not None:
+            status_meaning = shape.status
         elif strict:
             raise NormalizationError("no status", vendor=self.id, path=self._status_paths(), value=None)
 

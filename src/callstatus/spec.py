@@ -78,6 +78,11 @@ class ShapeSpec(_Strict):
         description="Path -> regular expression its whole string must match (full match; RE2 syntax: no "
         "lookaround, no backreferences).",
     )
+    status: CallStatus | StatusEntry | None = Field(
+        default=None,
+        description="The status of a record of this shape that carries none, e.g. 'ended' for a call detail "
+        "record, which exists once the call is over; its reason then decides, under the outcome laws.",
+    )
     note: str | None = None
 
 
@@ -280,6 +285,11 @@ class EventVocabularySpec(_Vocabulary):
         "that names it (e.g. Atoms' '<agentId>.<eventType>'). A raw event it does not match is an unknown event.",
     )
     map: dict[str, EventType | EventEntry] = Field(description="Raw event name (any spelling) -> event type or entry.")
+    requires: list[Path] = Field(
+        default_factory=list,
+        description="Paths that must all hold a value for the name to be read, where the name's key and values "
+        "are common to other vendors' bodies (Vonage's 'status'); without them the default event applies. " + _PATH_DOC,
+    )
 
 
 class DefaultEventSpec(_Strict):

@@ -398,7 +398,7 @@ def _shape_plan(shape: ShapeSpec, where: str, source: str) -> ShapePlan:
     )
 
 
-def _shape(shape: ShapeSpec, plan: ShapePlan, read: ReadPlan, zone: tzinfo) -> Shape:
+def _shape(shape: ShapeSpec, plan: ShapePlan, read: ReadPlan, zone: tzinfo, status: StatusMeaning | None) -> Shape:
     prefix = "".join(key + "." for key in plan.at)
     extract, careful_source = generate_extract(read, prefix, zone)
     fast, fast_source = generate_fast(read, prefix, zone)
@@ -409,6 +409,7 @@ def _shape(shape: ShapeSpec, plan: ShapePlan, read: ReadPlan, zone: tzinfo) -> S
         any=plan.any,
         none=plan.none,
         match=plan.match,
+        status=status,
         extract=extract,
         fast=fast,
         source=careful_source + "\n" + fast_source,
@@ -531,6 +532,7 @@ def _webhook(spec: WebhookSpec, zone: tzinfo, source: str) -> WebhookTable:
         pattern=pattern,
         default_event=None if default is None else EventMeaning(event_type=default.event),
         default_requires=() if default is None else _root_getters(default.requires, source, "webhook.default_event"),
+        event_requires=_root_getters(spec.event.requires, source, "webhook.event.requires"),
         occurred_at=occurred_at,
         batch_id=_root_getters(spec.batch_id, source, "webhook.batch_id"),
         delivery_id=_root_getters(spec.delivery_id, source, "webhook.delivery_id"),
@@ -571,7 +573,10 @@ def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
         max_attempts=None if retries is None else retries.max_attempts,
         retry_requires=() if retries is None else retries.requires,
     )
-    shapes = tuple(_shape(shape, plan, read, zone) for shape, plan in zip(spec.shapes, shape_plans, strict=True))
+    shapes = tuple(
+        _shape(shape, plan, read, zone, None if shape.status is None else status(shape.status, f"shapes[{i}].status"))
+        for i, (shape, plan) in enumerate(zip(spec.shapes, shape_plans, strict=True))
+    )
 
     fasts = [shape.fast for shape in shapes]
 

@@ -493,7 +493,10 @@ def _dig(payload: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
 
 
 def _event_name(webhook: WebhookTable, payload: Mapping[str, Any]) -> tuple[Any, str]:
-    """The raw event name and its path, first present wins; None when the webhook names no event."""
+    """The raw event name and its path, first present wins; None when the webhook names no event, or lacks what
+    the table requires before reading one."""
+    if any(_dig(payload, getter.keys) is None for getter in webhook.event_requires):
+        return None, " | ".join(getter.where("") for getter in webhook.events.getters)
     for getter in webhook.events.getters:
         value = _dig(payload, getter.keys)
         if value is not None:

@@ -67,6 +67,8 @@ class WebhookTable:
     """Full-matched against a raw event name; its group 'type' names the event."""
     default_event: EventMeaning | None
     default_requires: tuple[Getter, ...]
+    event_requires: tuple[Getter, ...]
+    """Paths that must all hold a value before the event name is read."""
     occurred_at: tuple[Getter, ...]
     batch_id: tuple[Getter, ...]
     delivery_id: tuple[Getter, ...]
