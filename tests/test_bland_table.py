@@ -229,12 +229,14 @@ def test_an_unknown_webhook_queue_status_is_other_and_strict_refuses_it() -> Non
         parse_webhook(body, {}, "bland", allow_unsigned=True, strict=True, registry=REGISTRY)
 
 
-@pytest.mark.xfail(strict=True, reason="the format cannot say that Bland's bare national digits are US numbers")
 def test_national_digits_are_read_as_us_numbers() -> None:
-    """Bland's docs show "to": "5551234567" (its phone_number defaults to +1); the reader takes bare digits as
-    international form, so this is not +15551234567. Kept as an expected failure until a default region exists."""
-    payload = {"call_id": "c-8", "queue_status": "complete", "to": "5551234567", "call_length": 1.0}
-    assert callstatus.normalize(payload, "bland", registry=REGISTRY).to_number == "+15551234567"
+    """Bland's phone_number defaults to +1 and its docs show bare national digits: a valid US number is read as
+    one. The docs' own "5551234567" is no valid US number (there is no area code 555), so it is not."""
+    payload = {"call_id": "c-8", "queue_status": "complete", "to": "4155550100", "from": "(212) 555-1234"}
+    record = callstatus.normalize(payload, "bland", registry=REGISTRY, strict=True)
+    assert (record.to_number, record.from_number) == ("+14155550100", "+12125551234")
+    fictional = callstatus.normalize(dict(payload, to="5551234567"), "bland", registry=REGISTRY)
+    assert fictional.to_number != "+15551234567"
 
 
 @settings(deadline=None)

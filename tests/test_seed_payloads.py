@@ -20,7 +20,20 @@ from callstatus import CallRecord
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FILES = sorted(FIXTURES.glob("*/*.json"))
-VENDORS = ("atoms", "bland", "dialgen", "dialnexa", "plivo", "retell", "telnyx", "twilio", "vapi")
+VENDORS = (
+    "atoms",
+    "bland",
+    "bolna",
+    "dialgen",
+    "dialnexa",
+    "exotel",
+    "plivo",
+    "retell",
+    "telnyx",
+    "twilio",
+    "vapi",
+    "vonage",
+)
 
 
 def _load(path: Path) -> dict[str, Any]:

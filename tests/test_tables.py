@@ -284,3 +284,14 @@ map = { Done = "call_ended" }
 
     assert event({"uuid": "u", "state": "Done"}) == "other"
     assert event({"uuid": "u", "state": "Done", "account": "a"}) == "call_ended"
+
+
+def test_a_default_region_reads_national_numbers_and_an_unknown_one_is_refused() -> None:
+    adapter = _load(MINIMAL.replace("checked = 2026-11-01", 'checked = 2026-11-01\ndefault_region = "GB"'))
+    national = adapter.normalize({"uuid": "u", "state": "Done", "to": "07911 123456"}, strict=True)
+    international = adapter.normalize({"uuid": "u", "state": "Done", "to": "14155550100"}, strict=True)
+    assert (national.to_number, international.to_number) == ("+447911123456", "+14155550100")
+    assert _load(MINIMAL).normalize({"uuid": "u", "state": "Done", "to": "07911 123456"}).to_number != "+447911123456"
+    with pytest.raises(TableError, match="region") as info:
+        _load(MINIMAL.replace("checked = 2026-11-01", 'checked = 2026-11-01\ndefault_region = "ZZ"'))
+    assert info.value.path == "vendor.default_region"

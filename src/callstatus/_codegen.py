@@ -270,10 +270,11 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _namespace(vendor: str, zone: Any) -> dict[str, Any]:
+def _namespace(vendor: str, zone: Any, region: str | None = None) -> dict[str, Any]:
     return {
         "V": vendor,
         "ZONE": zone,
+        "REGION": region,
         "UTC": UTC,
         "INF": math.inf,
         "_dig": _dig,
@@ -306,7 +307,7 @@ def _careful_conversion(plan: FieldPlan, getter: Getter, where: str) -> str:
     if plan.kind == "text":
         return f"v if v.__class__ is str else _text(v, V, {path})"
     if plan.kind == "phone":
-        return f"_e164(v, V, {path})"
+        return f"_e164(v, V, {path}, REGION)"
     if plan.kind == "time":
         return f"_timestamp(v, {getter.format or plan.format or 'iso8601'!r}, ZONE, V, {path})"
     if plan.kind == "duration":
@@ -399,7 +400,7 @@ def _analysis(w: _Writer, analysis: Mapping[str, Sequence[Getter]]) -> None:
 
 def generate_extract(plan: ReadPlan, prefix: str, zone: Any) -> tuple[Callable[..., tuple[Any, ...]], str]:
     """The careful extraction function for records found under ``prefix``, and its source."""
-    w = _Writer(prefix, _namespace(plan.vendor, zone))
+    w = _Writer(prefix, _namespace(plan.vendor, zone, plan.region))
     w.emit(0, "def extract(rec, root, bad):")
     w.emit(1, "rec_get = rec.get")
     w.emit(1, "root_get = root.get")
@@ -510,7 +511,7 @@ def _fast_vocabularies(
 
 def generate_fast(plan: ReadPlan, prefix: str, zone: Any) -> tuple[Callable[..., Any], str]:
     """The hot-path function for records found under ``prefix``: a ``CallRecord``, or None to take the careful path."""
-    w = _Writer(prefix, _namespace(plan.vendor, zone), json_only=True)
+    w = _Writer(prefix, _namespace(plan.vendor, zone, plan.region), json_only=True)
     w.emit(0, "def fast(rec, root):")
     plan.emit(w)
     return w.source(f"fast {plan.vendor} {prefix or '$'}")
@@ -533,6 +534,8 @@ class ReadPlan:
     """The vendor's documented attempts in all: it retries nothing past them."""
     retry_requires: tuple[str, ...] = ()
     """Record fields without which the vendor retries nothing (a batch's campaign_id)."""
+    region: str | None = None
+    """Where the vendor's national numbers are from (ISO 3166 alpha-2), or None: digits are international."""
 
     def only(self, present: frozenset[str]) -> ReadPlan:
         """The same body for payloads whose record is the payload itself, with exactly these keys: paths
@@ -814,7 +817,7 @@ def generate_dispatch(
     payload lacks are decided when compiling, and the body reads only keys the payload has. Returns a
     ``CallRecord``, or None when no shape fits (the careful path reports it) or the careful path must decide.
     """
-    namespace = _namespace(plan.vendor, zone)
+    namespace = _namespace(plan.vendor, zone, plan.region)
     namespace["_present"] = _present_path
     w = _Writer("", namespace, json_only=True)
     w.emit(0, "def dispatch(root):")

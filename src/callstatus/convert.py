@@ -5,6 +5,7 @@ Each converter takes the value, the vendor and the field path, and raises ``Norm
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from datetime import UTC, datetime, tzinfo
@@ -121,8 +122,13 @@ def timestamp(value: Any, fmt: str, zone: tzinfo, vendor: str, path: str) -> dat
 
 
 @lru_cache(maxsize=65536)
-def _parse_phone(value: str) -> str | None:
+def _parse_phone(value: str, region: str | None = None) -> str | None:
     candidate = value.strip()
+    if region is not None and not candidate.startswith("+"):
+        with contextlib.suppress(phonenumbers.NumberParseException):
+            national = phonenumbers.parse(candidate, region)
+            if phonenumbers.is_valid_number(national):
+                return phonenumbers.format_number(national, phonenumbers.PhoneNumberFormat.E164)
     digits = "".join(ch for ch in candidate if ch not in " -().")
     if digits.isdigit() and digits.isascii() and not candidate.startswith("+"):
         candidate = "+" + (digits[2:] if digits.startswith("00") else digits)
@@ -135,11 +141,12 @@ def _parse_phone(value: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def e164(value: Any, vendor: str, path: str) -> str | None:
-    """An E.164 number, or None when the string is not a phone number in international form.
+def e164(value: Any, vendor: str, path: str, region: str | None = None) -> str | None:
+    """An E.164 number, or None when the string is not a phone number.
 
-    A syntactically valid E.164 string is returned as is; anything else goes through ``phonenumbers``, reading
-    digits without a '+' as international form (some webhooks send ``12137771234``).
+    A syntactically valid E.164 string is returned as is; anything else goes through ``phonenumbers``: with the
+    vendor's ``region``, first as a valid national number of that region (Exotel's ``09876543210``), then as
+    international form, digits without a '+' included (some webhooks send ``12137771234``).
     """
     if not isinstance(value, str):
         raise NormalizationError("expected a phone number string", vendor=vendor, path=path, value=value)
@@ -147,7 +154,7 @@ def e164(value: Any, vendor: str, path: str) -> str | None:
         return str(value)
     if len(value) > MAX_SCALAR_CHARS:
         return None
-    return _parse_phone(str(value))
+    return _parse_phone(str(value), region)
 
 
 def connected(value: Any, answer_time: bool, vendor: str, path: str) -> bool:

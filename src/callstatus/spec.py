@@ -62,6 +62,12 @@ class VendorSpec(_Strict):
     docs: list[str] = Field(min_length=1, description="Where the documented values come from.")
     checked: date = Field(description="When the documented values were last compared with the docs.")
     timezone: str = Field(default="UTC", description="IANA zone of timestamps the vendor sends without an offset.")
+    default_region: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}$",
+        description="ISO 3166 region of the national numbers the vendor sends (Exotel's '09876543210': 'IN'); "
+        "unset, digits without '+' are read as international form.",
+    )
     note: str | None = None
 
 

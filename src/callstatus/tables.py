@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
+import phonenumbers
 import pydantic
 
 from ._codegen import (
@@ -378,6 +379,13 @@ def _zone(spec: TableSpec, source: str) -> tzinfo:
         ) from None
 
 
+def _region(spec: TableSpec, source: str) -> str | None:
+    region = spec.vendor.default_region
+    if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:
+        raise TableError("unknown phone number region", source=source, path="vendor.default_region", value=region)
+    return region
+
+
 def _shape_plan(shape: ShapeSpec, where: str, source: str) -> ShapePlan:
     at: tuple[str, ...] = ()
     if shape.at != "$":
@@ -572,6 +580,7 @@ def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
         enum_caches={name: v.cache for name, v in enums.items()},
         max_attempts=None if retries is None else retries.max_attempts,
         retry_requires=() if retries is None else retries.requires,
+        region=_region(spec, source),
     )
     shapes = tuple(
         _shape(shape, plan, read, zone, None if shape.status is None else status(shape.status, f"shapes[{i}].status"))
