@@ -1,7 +1,8 @@
 """Signature schemes chosen by the table: each checked against vectors computed here from the vendor's algorithm.
 
 Twilio (HMAC-SHA1 of URL + sorted form fields), Retell (``v=<ms>,d=<hex HMAC-SHA256 of body + timestamp>``),
-Telnyx (Ed25519 over ``<timestamp>|<body>``), Vonage (HS256 JWT with ``payload_hash``), Vapi (a header secret).
+Telnyx (Ed25519 over ``<timestamp>|<body>``), Vonage (HS256 JWT with ``payload_hash``), Vapi (a header secret),
+Plivo V3 (HMAC-SHA256 of the URL with its query sorted, the sorted form fields and a nonce).
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ SCHEMES = {
     'message = "{timestamp}|{body}"\n',
     "vonage": 'scheme = "jwt"\nheaders = ["Authorization"]\nprefix = "Bearer "\nbody_claim = "payload_hash"\n',
     "vapi": 'scheme = "token"\nheaders = ["x-vapi-secret"]\n',
+    "plivo": 'scheme = "hmac-sha256-url-nonce"\nheaders = ["X-Plivo-Signature-V3"]\n'
+    'nonce_header = "X-Plivo-Signature-V3-Nonce"\n',
 }
 JSON_BODY = b'{"Event": "call.done", "CallSid": "CA1", "CallStatus": "completed"}'
 
@@ -146,6 +149,64 @@ def test_twilio_json_body_is_covered_by_its_hash_in_the_url() -> None:
     assert "hash" in _refused("twilio", tampered, headers, url=url)
     unhashed = {"Content-Type": "application/json", "X-Twilio-Signature": _twilio(URL, {})}
     assert "not covered" in _refused("twilio", JSON_BODY, unhashed, url=URL)
+
+
+# --- Plivo V3: base64 HMAC-SHA256 of URL (query sorted) + sorted form fields + "." + nonce ---------------------
+
+NONCE = "05429567804466091622"
+PLIVO_URL = "https://example.com/hooks/acme?tenant=7&region=eu"
+# plivo-python signature_v3.py: the URL without its query, '?', the query sorted, '.', each form field's name and
+# value sorted by name, '.', the nonce. Written out by hand for FORM:
+PLIVO_SIGNED = (
+    "https://example.com/hooks/acme?region=eu&tenant=7."
+    "CallSidCA1CallStatuscompletedEmptyEventcall.doneTo+15550100"
+    ".05429567804466091622"
+)
+
+
+def _plivo_digest(signed: str, secret: str = SECRET) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), signed.encode(), hashlib.sha256).digest()).decode()
+
+
+def _plivo_headers(signature: str, nonce: str = NONCE) -> dict[str, str]:
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Plivo-Signature-V3": signature,
+        "X-Plivo-Signature-V3-Nonce": nonce,
+    }
+
+
+def test_plivo_v3_form_signature_passes_and_any_listed_signature_counts() -> None:
+    body = urlencode(FORM).encode()
+    event = _parse("plivo", body, _plivo_headers(_plivo_digest(PLIVO_SIGNED)), url=PLIVO_URL)
+    assert event.call is not None and event.call.call_id == "CA1"
+    listed = _plivo_digest(PLIVO_SIGNED, "another-account-token-0123456789abcdef") + "," + _plivo_digest(PLIVO_SIGNED)
+    assert _parse("plivo", body, _plivo_headers(listed), url=PLIVO_URL).vendor == "acme"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"body": {**FORM, "CallStatus": "ringing"}}, "does not match"),
+        ({"nonce": "05429567804466091623"}, "does not match"),
+        ({"url": "https://example.com/hooks/acme?tenant=8&region=eu"}, "does not match"),
+        ({"secret": "another-secret-of-the-same-length-0123456789"}, "does not match"),
+        ({"url": None}, "url="),
+    ],
+)
+def test_plivo_v3_tampering_is_401(change: dict[str, Any], message: str) -> None:
+    body = urlencode(change.get("body", FORM)).encode()
+    headers = _plivo_headers(_plivo_digest(PLIVO_SIGNED), change.get("nonce", NONCE))
+    text = _refused("plivo", body, headers, change.get("secret", SECRET), url=change.get("url", PLIVO_URL))
+    assert message in text
+
+
+def test_plivo_v3_needs_exactly_one_nonce_and_a_form_body() -> None:
+    headers = _plivo_headers(_plivo_digest(PLIVO_SIGNED))
+    del headers["X-Plivo-Signature-V3-Nonce"]
+    assert "x-plivo-signature-v3-nonce" in _refused("plivo", urlencode(FORM).encode(), headers, url=PLIVO_URL)
+    json_headers = {**_plivo_headers(_plivo_digest(PLIVO_SIGNED)), "Content-Type": "application/json"}
+    assert "not covered" in _refused("plivo", JSON_BODY, json_headers, url=PLIVO_URL)
 
 
 # --- Retell: v=<epoch ms>,d=<hex HMAC-SHA256 of body + timestamp> ---------------------------------------------
@@ -320,6 +381,7 @@ WRONG = {
     "telnyx": (JSON_BODY, {**_telnyx(JSON_BODY, key=Ed25519PrivateKey.generate())}, {}),
     "vonage": (JSON_BODY, _vonage(JSON_BODY, secret="another-secret-0123456789abcdef0123456789"), {}),
     "vapi": (JSON_BODY, {"x-vapi-secret": "wrong"}, {}),
+    "plivo": (urlencode(FORM).encode(), _plivo_headers("AAAA" * 11), {"url": PLIVO_URL}),
 }
 
 
@@ -370,6 +432,9 @@ def test_the_secret_signs_what_the_vendor_sends() -> None:
         ('scheme = "hmac-sha256-timestamp"\nheaders = ["x-sig"]\nmessage = "{timestamp}.{body}"\n'
          'timestamp_field = "t"\n', "webhook.signature.signature_field", "together"),
         ('scheme = "jwt"\nheaders = ["Authorization"]\n', "webhook.signature.body_claim", "body_claim"),
+        ('scheme = "hmac-sha256-url-nonce"\nheaders = ["x-sig"]\n', "webhook.signature.nonce_header", "nonce_header"),
+        ('scheme = "hmac-sha1-url"\nheaders = ["x-sig"]\nnonce_header = "x-n"\n', "webhook.signature.nonce_header",
+         "only to hmac-sha256-url-nonce"),
         ('scheme = "hmac-sha256"\nheaders = ["x-sig"]\ntolerance = 60\n', "webhook.signature.tolerance", "apply"),
         ('scheme = "token"\nbody_claim = "h"\n', "webhook.signature.body_claim", "only to jwt"),
         ('scheme = "hmac-sha1-url"\nheaders = ["x-sig"]\ntimestamp_unit = "ms"\n',

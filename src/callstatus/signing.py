@@ -117,7 +117,7 @@ class Secret:
     def signature_headers(self, signature: Signature, body: bytes, *, now: float | None = None) -> dict[str, str]:
         """The headers a vendor using this scheme would send with this body (at ``now``, epoch seconds).
 
-        Not for ed25519 (signed with a private key the verifying secret is not) nor hmac-sha1-url (it signs a URL).
+        Not for ed25519 (signed with a private key the verifying secret is not) nor the URL schemes (they sign a URL).
         """
         now = time.time() if now is None else now
         scheme = signature.scheme

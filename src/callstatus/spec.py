@@ -316,7 +316,9 @@ class TimeSpec(_Strict):
     note: str | None = None
 
 
-SignatureScheme = Literal["hmac-sha256", "token", "hmac-sha1-url", "hmac-sha256-timestamp", "ed25519", "jwt"]
+SignatureScheme = Literal[
+    "hmac-sha256", "token", "hmac-sha1-url", "hmac-sha256-url-nonce", "hmac-sha256-timestamp", "ed25519", "jwt"
+]
 
 
 class SignatureSpec(_Strict):
@@ -327,6 +329,8 @@ class SignatureSpec(_Strict):
         "token: the secret itself in 'Authorization: Bearer' or a named header (also a vendor's header secret). "
         "hmac-sha1-url: HMAC-SHA1 of the request URL followed by the sorted form parameters, each name then its "
         "value (Twilio); needs parse_webhook(url=...). "
+        "hmac-sha256-url-nonce: HMAC-SHA256 of the URL with its query sorted, then the sorted form parameters, "
+        "then '.' and the nonce header's value (Plivo V3); needs parse_webhook(url=...). "
         "hmac-sha256-timestamp: HMAC-SHA256 of 'message' built from the body and a signed timestamp, with a "
         "replay window. "
         "ed25519: an Ed25519 signature of 'message' checked with the vendor's public key (the secret, base64), "
@@ -345,7 +349,7 @@ class SignatureSpec(_Strict):
     encoding: Literal["hex", "base64"] | None = Field(
         default=None,
         description="How the signature is written. Default: hex for hmac-sha256 and hmac-sha256-timestamp, base64 "
-        "for hmac-sha1-url and ed25519.",
+        "for hmac-sha1-url, hmac-sha256-url-nonce and ed25519.",
     )
     message: str | None = Field(
         default=None,
@@ -378,6 +382,11 @@ class SignatureSpec(_Strict):
     )
     body_claim: str | None = Field(
         default=None, description="jwt: the claim that holds the hex SHA-256 of the body (e.g. 'payload_hash')."
+    )
+    nonce_header: str | None = Field(
+        default=None,
+        description="hmac-sha256-url-nonce: the header whose value is signed after the URL and form (e.g. "
+        "'X-Plivo-Signature-V3-Nonce').",
     )
     docs: str | None = None
     note: str | None = None

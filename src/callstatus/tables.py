@@ -444,6 +444,7 @@ def _signature(spec: WebhookSpec, source: str) -> Signature:
         "hmac-sha256": {"prefix", "encoding"},
         "token": set(),
         "hmac-sha1-url": {"encoding", "body_hash_query"},
+        "hmac-sha256-url-nonce": {"encoding", "nonce_header"},
         "hmac-sha256-timestamp": timestamped | {"prefix", "encoding"},
         "ed25519": timestamped | {"encoding"},
         "jwt": {"prefix", "tolerance", "body_claim"},
@@ -458,7 +459,7 @@ def _signature(spec: WebhookSpec, source: str) -> Signature:
         return TableError(message, source=source, path=f"{where}.{name}", value=value)
 
     named = [(f"headers[{i}]", header) for i, header in enumerate(sig.headers)]
-    for name, header in [*named, ("timestamp_header", sig.timestamp_header)]:
+    for name, header in [*named, ("timestamp_header", sig.timestamp_header), ("nonce_header", sig.nonce_header)]:
         if header is not None and not _HEADER.fullmatch(header):
             raise refuse("not an HTTP header name", name, header)
     allowed = options[sig.scheme]
@@ -487,13 +488,16 @@ def _signature(spec: WebhookSpec, source: str) -> Signature:
             raise refuse("name one of timestamp_header and timestamp_field", "timestamp_header")
     if (sig.signature_field is None) != (sig.timestamp_field is None):
         raise refuse("timestamp_field and signature_field go together: name both or neither", "signature_field")
+    if sig.scheme == "hmac-sha256-url-nonce" and sig.nonce_header is None:
+        raise refuse("an hmac-sha256-url-nonce signature needs its nonce_header", "nonce_header")
     if sig.scheme == "jwt" and sig.body_claim is None:
         raise refuse("a jwt signature needs body_claim: without it the body is not authenticated", "body_claim")
     return Signature(
         scheme=sig.scheme,
         headers=tuple(header.lower() for header in sig.headers),
         prefix=sig.prefix.lower() if sig.prefix else None,
-        encoding=sig.encoding or ("base64" if sig.scheme in ("hmac-sha1-url", "ed25519") else "hex"),
+        encoding=sig.encoding
+        or ("base64" if sig.scheme in ("hmac-sha1-url", "hmac-sha256-url-nonce", "ed25519") else "hex"),
         message=message,
         timestamp_header=sig.timestamp_header.lower() if sig.timestamp_header else None,
         timestamp_field=sig.timestamp_field,
@@ -502,6 +506,7 @@ def _signature(spec: WebhookSpec, source: str) -> Signature:
         tolerance=sig.tolerance if sig.tolerance is not None else 300,
         body_hash_query=sig.body_hash_query,
         body_claim=sig.body_claim,
+        nonce_header=sig.nonce_header.lower() if sig.nonce_header else None,
     )
 
 

@@ -341,9 +341,14 @@ def _check(signature: Signature, secret: Secret, delivery: _Delivery, vendor: st
     if signature.scheme == "jwt":
         tokens = [_unprefixed(value, signature.prefix) for value in values]
         return secret.jwt_verifies(tokens, signature.body_claim or "", delivery.body, delivery.now, signature.tolerance)
+    if signature.scheme == "hmac-sha256-url-nonce":  # one header may list several signatures
+        values = [part.strip() for value in values for part in value.split(",")]
+        _bounded(values, vendor)
     signatures = [_decoded(_unprefixed(value, signature.prefix), signature.encoding) for value in values]
     if signature.scheme == "hmac-sha1-url":
         return _check_url(signature, secret, delivery, signatures)
+    if signature.scheme == "hmac-sha256-url-nonce":
+        return _check_url_nonce(signature, secret, delivery, signatures)
     return secret.hmac_signs([(delivery.body, sig) for sig in signatures if sig is not None])
 
 
@@ -378,6 +383,34 @@ def _check_url(signature: Signature, secret: Secret, delivery: _Delivery, signat
             return "the body does not match the hash in the signed URL"
     pairs = [((variant + fields).encode("utf-8"), sig) for variant in _url_variants(url) for sig in signatures if sig]
     return secret.hmac_signs(pairs, "sha1")
+
+
+def _check_url_nonce(
+    signature: Signature, secret: Secret, delivery: _Delivery, signatures: list[bytes | None]
+) -> bool | str:
+    """The URL without its query, then '?' and its query sorted by name and value ('a=1&b=2'), then (with a form)
+    '.' and each form field's name and value sorted, then '.' and the nonce. A non-form body is not covered."""
+    url = delivery.url
+    if url is None:
+        return "this vendor signs the request URL: pass parse_webhook(url=...) the full URL it called"
+    nonces = delivery.headers.get(signature.nonce_header or "", [])
+    if len(nonces) != 1:
+        return f"expected one {signature.nonce_header} header, got {len(nonces)}"
+    if delivery.form is None and delivery.body.strip():
+        return "the body is not covered by the signature (only form fields are)"
+    fields = sorted(delivery.form or [])
+    pairs: list[tuple[bytes, bytes]] = []
+    for variant in _url_variants(url):
+        parts = urlsplit(variant)
+        base = urlunsplit(parts._replace(query="", fragment=""))
+        query = "&".join(f"{name}={value}" for name, value in sorted(parse_qsl(parts.query, keep_blank_values=True)))
+        if fields:
+            signed = base + "?" + query + ("." if query else "") + "".join(name + value for name, value in fields)
+        else:
+            signed = base + ("?" + query if query else "")
+        message = (signed + "." + nonces[0]).encode("utf-8")
+        pairs += [(message, sig) for sig in signatures if sig]
+    return secret.hmac_signs(pairs, "sha256")
 
 
 def _url_variants(url: str) -> list[str]:

@@ -27,7 +27,9 @@ class EventMeaning:
     deprecated: bool = False
 
 
-Scheme = Literal["hmac-sha256", "token", "hmac-sha1-url", "hmac-sha256-timestamp", "ed25519", "jwt"]
+Scheme = Literal[
+    "hmac-sha256", "token", "hmac-sha1-url", "hmac-sha256-url-nonce", "hmac-sha256-timestamp", "ed25519", "jwt"
+]
 BODY = "{body}"
 TIMESTAMP = "{timestamp}"
 
@@ -51,6 +53,7 @@ class Signature:
     tolerance: int = 300
     body_hash_query: str | None = None
     body_claim: str | None = None
+    nonce_header: str | None = None
 
     @property
     def timestamped(self) -> bool:
