@@ -6,6 +6,8 @@ round-trip. This reaches the converters' and the hot path's fallback branches, w
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 import orjson
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 
 import callstatus
 from callstatus import CallRecord, NormalizationError
+from callstatus.convert import timestamp
 from callstatus.testing import payloads
 
 VENDORS = callstatus.vendors()
@@ -66,3 +69,27 @@ def test_any_value_in_any_field(vendor: str, data: st.DataObject) -> None:
     if found is not None:
         assert adapter.careful(found[0], found[1], payload) == record
     assert CallRecord.model_validate_json(record.model_dump_json()) == record
+
+
+@given(
+    moment=st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9998, 12, 30)),
+    offset=st.integers(-14 * 60, 14 * 60),
+    weekday=st.booleans(),
+)
+def test_rfc2822_timestamps_read_as_the_standard_library_reads_them(
+    moment: datetime, offset: int, weekday: bool
+) -> None:
+    aware = moment.replace(microsecond=0, tzinfo=timezone(timedelta(minutes=offset)))
+    text = format_datetime(aware)  # 'Tue, 31 Aug 2010 20:36:44 +0000'
+    text = text if weekday else text.split(", ", 1)[1]
+    read = timestamp(text, "rfc2822", UTC, "acme", "t")
+    assert read == parsedate_to_datetime(text) == aware
+    assert read.tzinfo is UTC
+
+
+def test_an_unknown_rfc2822_offset_is_read_in_the_vendors_zone() -> None:
+    zone = timezone(timedelta(hours=5, minutes=30))
+    read = timestamp("Tue, 31 Aug 2010 20:36:44 -0000", "rfc2822", zone, "acme", "t")
+    assert read == datetime(2010, 8, 31, 20, 36, 44, tzinfo=zone)
+    with pytest.raises(NormalizationError):
+        timestamp("Tue, 31 Feb 2010 20:36:44 +0000", "rfc2822", UTC, "acme", "t")

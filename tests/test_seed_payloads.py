@@ -20,20 +20,7 @@ from callstatus import CallRecord
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FILES = sorted(FIXTURES.glob("*/*.json"))
-VENDORS = (
-    "atoms",
-    "bland",
-    "bolna",
-    "dialgen",
-    "dialnexa",
-    "exotel",
-    "plivo",
-    "retell",
-    "telnyx",
-    "twilio",
-    "vapi",
-    "vonage",
-)
+VENDORS = callstatus.vendors()  # every table has documented payloads
 
 
 def _load(path: Path) -> dict[str, Any]:

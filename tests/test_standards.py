@@ -73,37 +73,7 @@ def test_an_unknown_standard_is_a_table_error() -> None:
         _table("q931")
 
 
-ASTERISK: list[tuple[dict[str, Any], CallStatus, EndReason, float | None]] = [
-    ({"uniqueid": "1732960000.1", "src": "+14155550100", "dst": "+14155550123", "start": "2026-11-30 10:00:00",
-      "answer": "2026-11-30 10:00:05", "end": "2026-11-30 10:01:05", "duration": "65", "billsec": "60",
-      "disposition": "ANSWERED", "hangupcause": "16"}, CallStatus.COMPLETED, EndReason.NORMAL_CLEARING, 60.0),
-    ({"uniqueid": "1732960000.2", "src": "+14155550100", "dst": "+14155550124", "start": "2026-11-30 10:02:00",
-      "end": "2026-11-30 10:02:30", "duration": "30", "billsec": "0", "disposition": "NO ANSWER",
-      "hangupcause": "19"}, CallStatus.NO_ANSWER, EndReason.NO_ANSWER, 0.0),
-    ({"uniqueid": "1732960000.3", "src": "+14155550100", "dst": "+14155550125", "billsec": "0", "disposition": "BUSY",
-      "hangupcause": "17"}, CallStatus.BUSY, EndReason.BUSY, 0.0),
-    ({"uniqueid": "1732960000.4", "src": "+14155550100", "dst": "+14155550126", "billsec": "0",
-      "disposition": "CONGESTION"}, CallStatus.FAILED, EndReason.TELEPHONY_ERROR, 0.0),
-    ({"uniqueid": "1732960000.5", "dst": "+14155550127", "billsec": "0", "disposition": "2"},
-     CallStatus.BUSY, EndReason.BUSY, 0.0),
-    ({"uniqueid": "1732960000.6", "dst": "+14155550128", "billsec": "0", "disposition": "FAILED",
-      "hangupcause": "1"}, CallStatus.FAILED, EndReason.INVALID_NUMBER, 0.0),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("row", "status", "reason", "duration"), ASTERISK)
-def test_asterisk_cdr_rows(row: dict[str, Any], status: CallStatus, reason: EndReason, duration: float) -> None:
-    record = callstatus.normalize(row)  # detected by its CDR columns
-    assert (record.vendor, record.status, record.end_reason, record.duration_seconds) == (
-        "asterisk",
-        status,
-        reason,
-        duration,
-    )
-    if "start" in row:
-        assert (
-            record.started_at is not None and record.started_at.isoformat() == row["start"].replace(" ", "T") + "+00:00"
-        )
+# Documented CDR rows of both PBX tables are fixtures: tests/fixtures/{asterisk,freeswitch}/ (test_seed_payloads).
 
 
 def test_asterisk_unknown_cause_is_kept_raw() -> None:
@@ -112,35 +82,3 @@ def test_asterisk_unknown_cause_is_kept_raw() -> None:
     assert record.end_reason is EndReason.UNKNOWN and record.raw_reason == "999"
     with pytest.raises(callstatus.NormalizationError):
         callstatus.normalize(row, "asterisk", strict=True)
-
-
-def _cdr(**variables: str) -> dict[str, Any]:
-    base = {"uuid": "6f1c2a4e-0000-4000-8000-000000000001", "direction": "outbound",
-            "caller_id_number": "+14155550100", "destination_number": "+14155550123", "start_epoch": "1732960000",
-            "answer_epoch": "0", "end_epoch": "1732960030", "billsec": "0"}  # fmt: skip
-    return {"core-uuid": "c0re", "switchname": "fs1", "channel_data": {"direction": "outbound"},
-            "variables": base | variables, "callflow": []}  # fmt: skip
-
-
-FREESWITCH = [
-    (_cdr(hangup_cause="NORMAL_CLEARING", hangup_cause_q850="16", billsec="42", sip_term_status="200",
-          sip_hangup_disposition="recv_bye"), CallStatus.COMPLETED, EndReason.NORMAL_CLEARING, "customer"),
-    (_cdr(hangup_cause="NO_ANSWER", hangup_cause_q850="19", sip_term_status="480",
-          sip_hangup_disposition="send_cancel"), CallStatus.NO_ANSWER, EndReason.NO_ANSWER, "system"),
-    (_cdr(hangup_cause="USER_BUSY", hangup_cause_q850="17", sip_term_status="486",
-          sip_hangup_disposition="recv_refuse"), CallStatus.BUSY, EndReason.BUSY, "customer"),
-    (_cdr(hangup_cause="ORIGINATOR_CANCEL", hangup_cause_q850="487"), CallStatus.CANCELED, EndReason.CANCELED, None),
-    (_cdr(hangup_cause="UNALLOCATED_NUMBER", hangup_cause_q850="1", sip_term_status="404"),
-     CallStatus.FAILED, EndReason.INVALID_NUMBER, None),
-    (_cdr(hangup_cause="NORMAL_TEMPORARY_FAILURE", hangup_cause_q850="41", billsec="12"),
-     CallStatus.FAILED, EndReason.TELEPHONY_ERROR, None),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("cdr", "status", "reason", "ended_by"), FREESWITCH)
-def test_freeswitch_json_cdrs(cdr: dict[str, Any], status: CallStatus, reason: EndReason, ended_by: str | None) -> None:
-    record = callstatus.normalize(cdr)  # detected by the CDR's envelope
-    assert (record.vendor, record.status, record.end_reason) == ("freeswitch", status, reason)
-    assert (record.ended_by.value if record.ended_by else None) == ended_by
-    assert record.started_at is not None and record.started_at.timestamp() == 1732960000
-    assert record.duration_seconds == float(cdr["variables"]["billsec"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
@@ -88,6 +88,30 @@ def integer(value: Any, offset: int, vendor: str, path: str) -> int:
     return result
 
 
+_RFC2822 = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) "
+    r"(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})"
+).fullmatch
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+
+def _rfc2822(value: str) -> datetime:
+    """Twilio's 'Tue, 31 Aug 2010 20:36:44 +0000' read directly; any other RFC 2822 form (and '-0000', an
+    unknown offset) by the standard library."""
+    found = _RFC2822(value)
+    if found is None or (found[7] == "-" and found[8] == found[9] == "00"):
+        return parsedate_to_datetime(value)
+    day, month, year, hour, minute, second, sign, zone_hours, zone_minutes = found.groups()
+    offset = (int(zone_hours) * 60 + int(zone_minutes)) * (-1 if sign == "-" else 1)
+    zone = UTC if offset == 0 else timezone(timedelta(minutes=offset))
+    return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=zone)
+
+
 def timestamp(value: Any, fmt: str, zone: tzinfo, vendor: str, path: str) -> datetime:
     """An aware UTC datetime from ISO 8601, RFC 2822 or epoch seconds/milliseconds.
 
@@ -106,7 +130,7 @@ def timestamp(value: Any, fmt: str, zone: tzinfo, vendor: str, path: str) -> dat
         elif fmt == "rfc2822":
             if not isinstance(value, str):
                 raise NormalizationError("expected an RFC 2822 date string", vendor=vendor, path=path, value=value)
-            result = parsedate_to_datetime(value)
+            result = _rfc2822(value)
         else:
             epoch = number(value, vendor, path)
             if fmt == "epoch_ms" or (fmt == "epoch" and abs(epoch) >= _EPOCH_MS_ABOVE):

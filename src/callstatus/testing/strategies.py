@@ -214,7 +214,9 @@ def _shape_payload(
         if _missing(record, root, getter):
             _put(record, root, getter, filler(getter))
     if shape.any and all(_missing(record, root, getter) for getter in shape.any):
-        _put(record, root, shape.any[0], filler(shape.any[0]))
+        reason_keys = {g.keys for v in adapter.reasons for g in v.getters} if reason is False else set()
+        chosen = next((g for g in shape.any if g.keys not in reason_keys), shape.any[0])
+        _put(record, root, chosen, filler(chosen))
     for getter, matcher in shape.match:
         if _missing(record, root, getter):
             _put(record, root, getter, draw(st.from_regex(matcher.pattern, fullmatch=True).filter(bool)))
