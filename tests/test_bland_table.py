@@ -1,60 +1,27 @@
-"""The Bland AI table: documented payloads against hand-written expectations, detection beside the other vendors,
-the post-call webhook, unknown values, and the outcome laws over generated payloads.
+"""The Bland AI table: the outcome of each documented payload, durations, the list envelope, the post-call webhook,
+unknown values, and the outcome laws over generated payloads. That each documented payload normalises to its
+hand-written record and is detected as Bland beside the other vendors is checked in ``test_seed_payloads.py``.
 
-Works from a staging copy and from the repository alike: the registry is built from this tree's table plus the
-other built-in tables. Expectations live in the fixture files and below, written by hand from Bland's docs and the
-notes of ``adapters/bland.toml``; nothing here reads the table under test for an expected value.
+Expectations live in the fixture files and below, written by hand from Bland's docs and the notes of
+``adapters/bland.toml``; nothing here reads the table under test for an expected value.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from vendor_cases import REGISTRY, fields, fixture, names, payload_of, table
 
 import callstatus
-from callstatus import CallRecord, CallStatus, EndReason, NormalizationError, load_table
+from callstatus import CallStatus, EndReason, NormalizationError, load_table
 from callstatus.events import EventType
 from callstatus.laws import violations
 from callstatus.testing import payloads
 from callstatus.webhooks import parse_webhook
-
-ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "adapters" / "bland.toml"
-FIXTURES = ROOT / "tests" / "fixtures" / "bland"
-OTHER_VENDORS = ("dialgen", "dialnexa", "atoms")
-MAIN_FIXTURES = [ROOT / "tests" / "fixtures"]
-
-
-REGISTRY = callstatus.default_registry()  # every table of adapters/, this one among them
-FILES = sorted(FIXTURES.glob("*.json"))
-
-
-def _load(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-
-
-def _fields(record: CallRecord, expected: dict[str, Any]) -> dict[str, Any]:
-    dumped = record.model_dump(mode="json")
-    return {key: dumped[key] for key in expected}
-
-
-def _other_fixtures() -> list[tuple[str, Path]]:
-    """Every other registered vendor's fixtures: the three this table was written beside, and any added since."""
-    for base in MAIN_FIXTURES:
-        vendors = sorted(p.name for p in base.glob("*") if p.is_dir() and p.name != "bland" and p.name in REGISTRY)
-        found = [(vendor, path) for vendor in vendors for path in sorted((base / vendor).glob("*.json"))]
-        if {vendor for vendor, _ in found} >= set(OTHER_VENDORS):
-            return found
-    return []
-
-
-OTHER_FILES = _other_fixtures()
-
 
 # Hand-written: the canonical outcome of each documented payload, the core of what the table decides.
 OUTCOMES = {
@@ -74,57 +41,24 @@ OUTCOMES = {
 
 
 def test_the_table_loads_and_passes_the_outcome_laws() -> None:
-    adapter = load_table(TABLE)  # the loader checks every status x reason x connected state against the laws
+    adapter = load_table(table("bland"))  # the loader checks every status x reason x connected state against the laws
     assert adapter.id == "bland"
     assert "bland" in REGISTRY
 
 
-def test_every_fixture_is_well_formed_and_has_an_outcome() -> None:
-    assert {path.stem for path in FILES} == set(OUTCOMES)
-    for path in FILES:
-        data = _load(path)
-        assert set(data) == {"source", "payload", "expected"}, path.name
-        assert data["source"], path.name
-        assert data["expected"]["vendor"] == "bland", path.name
-        assert set(data["expected"]) <= set(CallRecord.model_fields), path.name
-
-
-@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_documented_payload_gives_the_expected_record(path: Path) -> None:
-    data = _load(path)
-    payload, expected = data["payload"], data["expected"]
-    status, reason, ended_by, answered_by = OUTCOMES[path.stem]
-    for vendor in ("bland", None):
-        for strict in (False, True):
-            record = callstatus.normalize(payload, vendor, strict=strict, registry=REGISTRY)
-            assert _fields(record, expected) == expected
-            assert (record.status, record.end_reason, record.ended_by, record.answered_by) == (
-                status,
-                reason,
-                ended_by,
-                answered_by,
-            )
-            assert record.direction is None  # `inbound` is a boolean: the table cannot read it
-            assert record.raw == payload
-    as_bytes = json.dumps(payload).encode()  # the compiled hot path must agree with the careful one
-    assert _fields(callstatus.normalize(as_bytes, "bland", registry=REGISTRY), expected) == expected
-
-
-@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_bland_payloads_are_detected_as_bland(path: Path) -> None:
-    assert callstatus.detect_vendor(_load(path)["payload"], registry=REGISTRY) == "bland"
-
-
-@pytest.mark.skipif(not OTHER_FILES, reason="the other vendors' fixtures are not found")
-@pytest.mark.parametrize("vendor,path", OTHER_FILES, ids=[f"{v}/{p.stem}" for v, p in OTHER_FILES])
-def test_other_vendors_are_still_detected_as_themselves(vendor: str, path: Path) -> None:
-    assert callstatus.detect_vendor(_load(path)["payload"], registry=REGISTRY) == vendor
+def test_every_fixture_states_its_outcome_and_no_direction() -> None:
+    """The fixtures' expectations agree with the outcomes above; `inbound` is a boolean the table cannot read."""
+    assert set(names("bland")) == set(OUTCOMES)
+    for name, outcome in OUTCOMES.items():
+        expected = fixture("bland", name)["expected"]
+        assert (expected["status"], expected["end_reason"], expected["ended_by"], expected["answered_by"]) == outcome
+        assert expected["direction"] is None, name
 
 
 def test_call_length_is_minutes_and_end_at_is_not_an_end_time() -> None:
-    record = callstatus.normalize(_load(FIXTURES / "call_details_completed.json")["payload"], registry=REGISTRY)
+    record = callstatus.normalize(payload_of("bland", "call_details_completed"), registry=REGISTRY)
     assert record.duration_seconds == 45.0  # call_length 0.75 minutes
-    corrected = _load(FIXTURES / "call_details_complete_corrected_duration.json")["payload"]
+    corrected = payload_of("bland", "call_details_complete_corrected_duration")
     record = callstatus.normalize(corrected, registry=REGISTRY)
     assert record.duration_seconds == 71.0  # corrected_duration "71" seconds
     assert record.ended_at is None  # end_at 2023-12-16T00:15:41Z is the max_duration cutoff
@@ -145,7 +79,7 @@ def test_queue_status_is_read_before_status() -> None:
 
 
 def test_the_list_envelope_is_read() -> None:
-    item = _load(FIXTURES / "list_calls_item.json")["payload"]
+    item = payload_of("bland", "list_calls_item")
     listing = {"count": 2, "calls": [item, {**item, "call_id": "c-3", "queue_status": "queued"}]}
     records = list(callstatus.normalize_many([listing], registry=REGISTRY))
     assert [(r.vendor, r.call_id, r.status) for r in records] == [
@@ -159,7 +93,7 @@ def test_the_list_envelope_is_read() -> None:
     ["call_details_completed", "webhook_voicemail", "webhook_no_answer", "webhook_complete_error_user_hangup"],
 )
 def test_post_call_webhook_is_a_call_ended_event(name: str) -> None:
-    data = _load(FIXTURES / f"{name}.json")
+    data = fixture("bland", name)
     body = json.dumps(data["payload"]).encode()
     for vendor in ("bland", None):
         event = parse_webhook(body, {}, vendor, allow_unsigned=True, registry=REGISTRY)
@@ -167,11 +101,11 @@ def test_post_call_webhook_is_a_call_ended_event(name: str) -> None:
         assert event.event_type is EventType.CALL_ENDED
         assert event.raw_event_type == data["payload"]["queue_status"]
         assert event.call is not None
-        assert _fields(event.call, data["expected"]) == data["expected"]
+        assert fields(event.call, data["expected"]) == data["expected"]
 
 
 def test_post_call_webhook_without_queue_status_is_still_call_ended() -> None:
-    payload = dict(_load(FIXTURES / "call_details_completed.json")["payload"])
+    payload = dict(payload_of("bland", "call_details_completed"))
     del payload["queue_status"]
     payload["status"] = "completed"
     event = parse_webhook(json.dumps(payload).encode(), {}, allow_unsigned=True, registry=REGISTRY)
@@ -180,14 +114,14 @@ def test_post_call_webhook_without_queue_status_is_still_call_ended() -> None:
 
 
 def test_post_call_webhook_batch_id_is_the_event_batch() -> None:
-    payload = {**_load(FIXTURES / "call_details_completed.json")["payload"], "batch_id": "batch-42"}
+    payload = {**payload_of("bland", "call_details_completed"), "batch_id": "batch-42"}
     event = parse_webhook(json.dumps(payload).encode(), {}, "bland", allow_unsigned=True, registry=REGISTRY)
     assert event.batch_id == "batch-42"
     assert event.call is not None and event.call.campaign_id == "batch-42"
 
 
 def test_post_call_webhook_takes_a_shared_token() -> None:
-    body = json.dumps(_load(FIXTURES / "call_details_completed.json")["payload"]).encode()
+    body = json.dumps(payload_of("bland", "call_details_completed")).encode()
     event = parse_webhook(body, {"Authorization": "Bearer tok-1"}, "bland", secret="tok-1", registry=REGISTRY)
     assert event.event_type is EventType.CALL_ENDED
     with pytest.raises(callstatus.WebhookAuthError):

@@ -1,6 +1,7 @@
-"""The Exotel Voice API v1 table: its documented payloads (call details wrapped in {"Call": ...}, bulk call details,
-form-encoded StatusCallbacks) against hand-written records, detection beside the other vendors, naive IST
-timestamps, national numbers, the shared-token webhook check, unknown values, and properties over generated payloads.
+"""The Exotel Voice API v1 table: bulk call details, form-encoded StatusCallbacks, naive IST timestamps, national
+numbers, the shared-token webhook check, unknown values, and properties over generated payloads. Its documented
+payloads (call details wrapped in {"Call": ...}, callbacks) against hand-written records, and detection beside the
+other vendors, are checked in ``test_seed_payloads.py``.
 
 Expectations are written by hand from Exotel's docs (developer.exotel.com call details and StatusCallback pages,
 support article 27323 on call statuses); nothing here reads what the table maps a value to.
@@ -10,12 +11,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from hypothesis import given, settings
+from vendor_cases import REGISTRY, fixture, names, payload_of, table
 
 import callstatus
 from callstatus import load_table
@@ -24,40 +25,9 @@ from callstatus.events import EventType
 from callstatus.testing import payloads
 from callstatus.webhooks import WebhookError, parse_webhook
 
-ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "adapters" / "exotel.toml"
-FIXTURES = ROOT / "tests" / "fixtures" / "exotel"
-FILES = sorted(FIXTURES.glob("*.json"))
-OTHER_VENDORS = ("dialgen", "dialnexa", "atoms", "twilio")
-
-
-REGISTRY = callstatus.default_registry()  # every table of adapters/, this one among them
-
-
-def _other_fixture_files() -> list[Path]:
-    """The other vendors' documented payloads: beside this file in the repository, else in the checkout that
-    holds the installed package (while this table is staged outside the repository)."""
-    for base in (ROOT / "tests" / "fixtures", Path(callstatus.__file__).resolve().parents[2] / "tests" / "fixtures"):
-        files = sorted(path for vendor in OTHER_VENDORS for path in (base / vendor).glob("*.json"))
-        if files:
-            return files
-    return []
-
-
-OTHER_FILES = _other_fixture_files()
-CALLBACKS = [path for path in FILES if path.stem.startswith("callback_")]
+CALLBACKS = [name for name in names("exotel") if name.startswith("callback_")]
 IST = timezone(timedelta(hours=5, minutes=30))
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def _load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def _payload(name: str) -> dict[str, Any]:
-    payload: dict[str, Any] = _load(FIXTURES / f"{name}.json")["payload"]
-    return payload
 
 
 def _form(params: dict[str, Any]) -> bytes:
@@ -74,38 +44,12 @@ def _form(params: dict[str, Any]) -> bytes:
 
 
 def test_table_loads_and_passes_the_law_check() -> None:
-    adapter = load_table(TABLE)
+    adapter = load_table(table("exotel"))
     assert adapter.id == "exotel"
 
 
 def test_there_are_fixtures() -> None:
-    assert len(FILES) >= 15
-    assert OTHER_FILES, "the other vendors' fixtures were not found"
-
-
-@pytest.mark.parametrize("path", FILES, ids=lambda path: path.stem)
-def test_fixture_normalises_to_the_hand_written_record(path: Path) -> None:
-    data = _load(path)
-    assert set(data) == {"source", "payload", "expected"}
-    assert data["expected"]["vendor"] == "exotel"
-    record = callstatus.normalize(data["payload"], "exotel", registry=REGISTRY, strict=True)
-    dumped = record.model_dump(mode="json")
-    assert {key: dumped[key] for key in data["expected"]} == data["expected"]
-
-
-@pytest.mark.parametrize("path", FILES, ids=lambda path: path.stem)
-def test_fixture_is_detected_as_exotel(path: Path) -> None:
-    data = _load(path)
-    record = callstatus.normalize(data["payload"], registry=REGISTRY, strict=True)
-    assert record.vendor == "exotel"
-    dumped = record.model_dump(mode="json")
-    assert {key: dumped[key] for key in data["expected"]} == data["expected"]
-
-
-@pytest.mark.parametrize("path", OTHER_FILES, ids=lambda path: f"{path.parent.name}/{path.stem}")
-def test_other_vendors_are_still_detected_as_themselves(path: Path) -> None:
-    record = callstatus.normalize(_load(path)["payload"], registry=REGISTRY)
-    assert record.vendor == path.parent.name
+    assert len(names("exotel")) >= 15
 
 
 def test_twilio_shaped_callback_with_pascal_case_keys_is_not_taken_for_exotel() -> None:
@@ -123,7 +67,7 @@ def test_twilio_shaped_callback_with_pascal_case_keys_is_not_taken_for_exotel() 
 
 
 def test_naive_timestamps_are_india_standard_time() -> None:
-    payload = dict(_payload("callback_default_completed"), DateUpdated="2024-01-01 10:00:00")
+    payload = dict(payload_of("exotel", "callback_default_completed"), DateUpdated="2024-01-01 10:00:00")
     payload.update(StartTime="2024-01-01 10:00:00", EndTime="2024-01-01 10:00:30", DateCreated="2023-12-31 23:59:59")
     record = callstatus.normalize(payload, "exotel", registry=REGISTRY, strict=True)
     assert record.started_at is not None and record.started_at.isoformat() == "2024-01-01T04:30:00+00:00"
@@ -134,7 +78,7 @@ def test_naive_timestamps_are_india_standard_time() -> None:
 
 def test_national_numbers_are_read_in_the_tables_region() -> None:
     """Exotel's docs show national numbers (09876543210, landlines with their STD code): read as Indian."""
-    payload = {"Call": dict(_payload("details_busy")["Call"], From="09876543210", To="08041402400")}
+    payload = {"Call": dict(payload_of("exotel", "details_busy")["Call"], From="09876543210", To="08041402400")}
     record = callstatus.normalize(payload, "exotel", registry=REGISTRY, strict=True)
     assert (record.from_number, record.to_number) == ("+919876543210", "+918041402400")
     assert record.raw["Call"]["From"] == "09876543210"
@@ -144,7 +88,7 @@ def test_national_numbers_are_read_in_the_tables_region() -> None:
 
 
 def test_a_placeholder_number_stays_unknown_with_the_raw_kept_and_strict_raises() -> None:
-    payload = {"Call": dict(_payload("details_busy")["Call"], To="0XXXXXXXXXX")}
+    payload = {"Call": dict(payload_of("exotel", "details_busy")["Call"], To="0XXXXXXXXXX")}
     record = callstatus.normalize(payload, "exotel", registry=REGISTRY)
     assert (record.status.value, record.to_number) == ("busy", None)
     assert record.raw["Call"]["To"] == "0XXXXXXXXXX"
@@ -153,7 +97,10 @@ def test_a_placeholder_number_stays_unknown_with_the_raw_kept_and_strict_raises(
 
 
 def test_normalize_many_reads_a_bulk_call_details_list() -> None:
-    items = [_payload(name)["Call"] for name in ("details_completed_outbound_api", "details_busy", "details_queued")]
+    items = [
+        payload_of("exotel", name)["Call"]
+        for name in ("details_completed_outbound_api", "details_busy", "details_queued")
+    ]
     body = {"Metadata": {"Total": 3, "PageSize": 50, "FirstPageUri": None, "NextPageUri": None}, "Calls": items}
     records = callstatus.normalize_many(body, "exotel", registry=REGISTRY)
     assert [record.status.value for record in records] == ["completed", "busy", "queued"]
@@ -161,7 +108,7 @@ def test_normalize_many_reads_a_bulk_call_details_list() -> None:
 
 
 def test_unwrapped_call_object_is_detected_as_exotel() -> None:
-    record = callstatus.normalize(_payload("details_no_answer")["Call"], registry=REGISTRY, strict=True)
+    record = callstatus.normalize(payload_of("exotel", "details_no_answer")["Call"], registry=REGISTRY, strict=True)
     assert record.vendor == "exotel"
     assert record.status.value == "no_answer"
 
@@ -181,7 +128,7 @@ def test_unwrapped_call_object_is_detected_as_exotel() -> None:
     ],
 )
 def test_form_encoded_status_callback_parses(name: str, event: EventType, raw_event: str | None) -> None:
-    data = _load(FIXTURES / f"{name}.json")
+    data = fixture("exotel", name)
     parsed = parse_webhook(_form(data["payload"]), FORM, allow_unsigned=True, registry=REGISTRY)
     assert parsed.vendor == "exotel"
     assert parsed.event_type is event
@@ -200,7 +147,7 @@ def test_every_callback_fixture_is_covered_by_the_webhook_test() -> None:
 
 
 def test_json_status_callback_parses_too() -> None:
-    body = json.dumps(_payload("callback_terminal_completed")).encode()
+    body = json.dumps(payload_of("exotel", "callback_terminal_completed")).encode()
     parsed = parse_webhook(body, {"Content-Type": "application/json"}, allow_unsigned=True, registry=REGISTRY)
     assert parsed.vendor == "exotel"
     assert parsed.event_type is EventType.CALL_ENDED
@@ -208,7 +155,7 @@ def test_json_status_callback_parses_too() -> None:
 
 def test_shared_token_is_accepted_and_a_wrong_one_refused() -> None:
     """Exotel signs nothing: the table's scheme is a shared token (Authorization: Bearer)."""
-    body = _form(_payload("callback_terminal_completed"))
+    body = _form(payload_of("exotel", "callback_terminal_completed"))
     headers = dict(FORM, Authorization="Bearer s3cret-token")
     parsed = parse_webhook(body, headers, "exotel", secret="s3cret-token", registry=REGISTRY)
     assert parsed.event_type is EventType.CALL_ENDED
@@ -221,7 +168,7 @@ def test_shared_token_is_accepted_and_a_wrong_one_refused() -> None:
 
 
 def test_unknown_status_becomes_unknown_with_the_raw_kept_and_strict_raises() -> None:
-    payload = dict(_payload("callback_default_completed"), Status="on-hold")
+    payload = dict(payload_of("exotel", "callback_default_completed"), Status="on-hold")
     record = callstatus.normalize(payload, "exotel", registry=REGISTRY)
     assert record.status.value == "unknown"
     assert record.raw_status == "on-hold"
@@ -231,7 +178,9 @@ def test_unknown_status_becomes_unknown_with_the_raw_kept_and_strict_raises() ->
 
 
 def test_unknown_dial_status_is_an_unknown_reason_and_strict_raises() -> None:
-    payload = dict(_payload("callback_inbound_completed_leg2_no_answer"), DialCallStatus="rejected-by-carrier")
+    payload = dict(
+        payload_of("exotel", "callback_inbound_completed_leg2_no_answer"), DialCallStatus="rejected-by-carrier"
+    )
     record = callstatus.normalize(payload, "exotel", registry=REGISTRY)
     assert record.raw_reason == "rejected-by-carrier"
     assert record.end_reason is not None and record.end_reason.value == "unknown"
@@ -240,7 +189,7 @@ def test_unknown_dial_status_is_an_unknown_reason_and_strict_raises() -> None:
 
 
 def test_unknown_event_type_is_not_a_known_event() -> None:
-    payload = dict(_payload("callback_terminal_completed"), EventType="ringing")
+    payload = dict(payload_of("exotel", "callback_terminal_completed"), EventType="ringing")
     parsed = parse_webhook(_form(payload), FORM, allow_unsigned=True, registry=REGISTRY)
     assert parsed.vendor == "exotel"
     assert parsed.raw_event_type == "ringing"

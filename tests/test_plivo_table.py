@@ -1,15 +1,14 @@
-"""The Plivo Voice table: documented CDRs and callbacks against hand-written records, detection beside the other
-vendors, form-encoded callbacks, unknown values, and properties over generated payloads."""
+"""The Plivo Voice table: form-encoded callbacks, CDRs decided by their hangup code, unknown values, and properties
+over generated payloads. Its documented payloads and their detection are checked in ``test_seed_payloads.py``."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from hypothesis import given, settings
+from vendor_cases import REGISTRY, payload_of, table
 
 import callstatus
 from callstatus import CallStatus, EndReason, NormalizationError, load_table
@@ -17,56 +16,15 @@ from callstatus.events import EventType
 from callstatus.testing import payloads
 from callstatus.webhooks import parse_webhook
 
-ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "adapters" / "plivo.toml"
-FIXTURES = ROOT / "tests" / "fixtures" / "plivo"
-FILES = sorted(FIXTURES.glob("*.json"))
-OTHER_VENDORS = ("dialgen", "dialnexa", "atoms")
-
-
-REGISTRY = callstatus.default_registry()  # every table of adapters/, this one among them
-
-
-def _other_files() -> list[Path]:
-    for base in (ROOT / "tests" / "fixtures", Path(callstatus.__file__).resolve().parents[2] / "tests" / "fixtures"):
-        files = sorted(p for vendor in OTHER_VENDORS for p in (base / vendor).glob("*.json"))
-        if files:
-            return files
-    return []
-
-
-def _load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
 
 def test_table_loads() -> None:
-    assert load_table(TABLE).id == "plivo"
-
-
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
-def test_fixture_normalises(path: Path) -> None:
-    data = _load(path)
-    record = callstatus.normalize(data["payload"], vendor="plivo", registry=REGISTRY)
-    dumped = record.model_dump(mode="json")
-    assert {key: dumped[key] for key in data["expected"]} == data["expected"]
-
-
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
-def test_detected(path: Path) -> None:
-    assert callstatus.normalize(_load(path)["payload"], registry=REGISTRY).vendor == "plivo"
-
-
-@pytest.mark.parametrize("path", _other_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_other_vendors_still_detected(path: Path) -> None:
-    record = callstatus.normalize(_load(path)["payload"], registry=REGISTRY)
-    assert record.vendor == path.parent.name
+    assert load_table(table("plivo")).id == "plivo"
 
 
 def test_form_callbacks_parse() -> None:
     expected = {"callback_hangup_completed": EventType.CALL_ENDED, "callback_hangup_canceled": EventType.CALL_ENDED}
     for stem, event_type in expected.items():
-        body = urlencode(_load(FIXTURES / f"{stem}.json")["payload"]).encode()
+        body = urlencode(payload_of("plivo", stem)).encode()
         headers = {"content-type": "application/x-www-form-urlencoded"}
         event = parse_webhook(body, headers, allow_unsigned=True, registry=REGISTRY)
         assert event.vendor == "plivo"

@@ -1,5 +1,6 @@
-"""The Retell AI table: its documented payloads against hand-written records, detection beside the other vendors,
-webhooks and their signature, unknown values, and properties over generated payloads.
+"""The Retell AI table: every documented disconnection reason, list responses, webhooks and their signature,
+unknown values, and properties over generated payloads. Its documented payloads against their hand-written records,
+and detection beside the other vendors, are checked in ``test_seed_payloads.py``.
 
 Expectations are written by hand from Retell's docs and SDK (``retell-python-sdk`` ``phone_call_response.py``,
 docs.retellai.com/reliability/debug-call-disconnect); nothing here reads what the table maps a value to.
@@ -10,52 +11,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from vendor_cases import REGISTRY, fields, fixture, names, payload_of, table
 
 import callstatus
-from callstatus import CallRecord, NormalizationError, load_table
+from callstatus import NormalizationError, load_table
 from callstatus.events import EventType
 from callstatus.laws import violations
 from callstatus.signing import Secret
 from callstatus.testing import payloads, raw_reasons, raw_statuses, sign
 from callstatus.webhooks import WebhookAuthError, WebhookError, parse_webhook
-
-ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "adapters" / "retell.toml"
-FIXTURES = ROOT / "tests" / "fixtures" / "retell"
-FILES = sorted(FIXTURES.glob("*.json"))
-OTHER_VENDORS = ("dialgen", "dialnexa", "atoms")
-
-
-REGISTRY = callstatus.default_registry()  # every table of adapters/, this one among them
-
-
-def _other_fixture_files() -> list[Path]:
-    """The other vendors' documented payloads: beside this file in the repository, else in the checkout that
-    holds the installed package (an editable install, while this table is staged outside the repository)."""
-    for base in (ROOT / "tests" / "fixtures", Path(callstatus.__file__).resolve().parents[2] / "tests" / "fixtures"):
-        files = sorted(path for vendor in OTHER_VENDORS for path in (base / vendor).glob("*.json"))
-        if files:
-            return files
-    return []
-
-
-OTHER_FILES = _other_fixture_files()
-
-
-def _load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def _fields(record: CallRecord, expected: dict[str, Any]) -> dict[str, Any]:
-    dumped = record.model_dump(mode="json")
-    return {key: dumped[key] for key in expected}
 
 
 def _call(status: str, reason: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -124,7 +93,7 @@ RETIRED_REASONS: dict[str, tuple[str, str, str]] = {
 
 
 def test_table_loads_and_passes_the_outcome_law_check() -> None:
-    adapter = load_table(TABLE)
+    adapter = load_table(table("retell"))
     assert adapter.id == "retell"
     assert REGISTRY.get("retell").id == "retell"
 
@@ -149,39 +118,8 @@ def test_documented_statuses_are_the_sdk_enum() -> None:
 # --- documented payloads --------------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=FILES, ids=[path.stem for path in FILES])
-def case(request: pytest.FixtureRequest) -> tuple[dict[str, Any], dict[str, Any]]:
-    data = _load(request.param)
-    return data["payload"], data["expected"]
-
-
-def test_fixtures_are_well_formed() -> None:
-    assert len(FILES) >= 15
-    for path in FILES:
-        data = _load(path)
-        assert set(data) == {"source", "payload", "expected"}, path.name
-        assert data["source"], path.name
-        assert set(data["expected"]) <= set(CallRecord.model_fields), path.name
-        assert data["expected"]["vendor"] == "retell", path.name
-
-
-def test_fixture_gives_the_documented_record(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    payload, expected = case
-    assert _fields(callstatus.normalize(payload, registry=REGISTRY), expected) == expected
-    assert _fields(callstatus.normalize(payload, "retell", registry=REGISTRY), expected) == expected
-
-
-def test_fixture_passes_strict_mode_and_the_bytes_path(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    payload, expected = case
-    as_bytes = json.dumps(payload).encode()
-    assert _fields(callstatus.normalize(payload, registry=REGISTRY, strict=True), expected) == expected
-    assert _fields(callstatus.normalize(as_bytes, "retell", registry=REGISTRY), expected) == expected
-    assert _fields(callstatus.normalize(as_bytes, registry=REGISTRY), expected) == expected
-
-
-def test_fixture_keeps_the_payload_as_raw(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    payload, _ = case
-    assert callstatus.normalize(payload, registry=REGISTRY).raw == payload
+def test_there_are_fixtures() -> None:
+    assert len(names("retell")) >= 15
 
 
 def test_epoch_milliseconds_become_utc_and_duration_ms_seconds() -> None:
@@ -240,25 +178,6 @@ def test_list_responses_old_and_new() -> None:
         ]
 
 
-# --- detection ------------------------------------------------------------------------------------------------
-
-
-def test_every_retell_fixture_is_detected_as_retell(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    payload, _ = case
-    assert callstatus.detect_vendor(payload, registry=REGISTRY) == "retell"
-
-
-@pytest.mark.parametrize("path", OTHER_FILES, ids=[f"{p.parent.name}/{p.stem}" for p in OTHER_FILES])
-def test_other_vendors_fixtures_are_still_detected_as_themselves(path: Path) -> None:
-    assert callstatus.detect_vendor(_load(path)["payload"], registry=REGISTRY) == path.parent.name
-
-
-def test_the_other_vendors_fixtures_were_found() -> None:
-    if not OTHER_FILES:
-        pytest.skip("no checkout of the other vendors' fixtures next to this table or the installed package")
-    assert {path.parent.name for path in OTHER_FILES} == set(OTHER_VENDORS)
-
-
 # --- webhooks -------------------------------------------------------------------------------------------------
 
 WEBHOOK_EVENTS = {
@@ -272,7 +191,7 @@ WEBHOOK_EVENTS = {
 
 @pytest.mark.parametrize("name", sorted(WEBHOOK_EVENTS))
 def test_webhook_fixture_parses_to_its_event(name: str) -> None:
-    data = _load(FIXTURES / f"{name}.json")
+    data = fixture("retell", name)
     body = json.dumps(data["payload"]).encode()
     for vendor in (None, "retell"):
         event = parse_webhook(body, {}, vendor, allow_unsigned=True, registry=REGISTRY)
@@ -282,7 +201,7 @@ def test_webhook_fixture_parses_to_its_event(name: str) -> None:
             data["payload"]["event"],
         )
         assert event.call is not None
-        assert _fields(event.call, data["expected"]) == data["expected"]
+        assert fields(event.call, data["expected"]) == data["expected"]
 
 
 @pytest.mark.parametrize(
@@ -326,8 +245,7 @@ def test_the_signature_matches_the_sdk_test_vector() -> None:
 
 def test_a_signed_delivery_passes_and_a_tampered_one_is_refused() -> None:
     secret = "key_0123456789abcdef0123456789abcdef"
-    body = (FIXTURES / "webhook_call_ended.json").read_text(encoding="utf-8")
-    raw = json.dumps(json.loads(body)["payload"]).encode()
+    raw = json.dumps(payload_of("retell", "webhook_call_ended")).encode()
     now = 1_767_225_600.0
     stamp = str(int(now * 1000))
     header = f"v={stamp},d={hmac.new(secret.encode(), raw + stamp.encode(), hashlib.sha256).hexdigest()}"

@@ -1,5 +1,6 @@
-"""The Telnyx Call Control table: documented webhook payloads against hand-written records, detection beside the
-other vendors, webhook events, unknown values, and generated payloads.
+"""The Telnyx Call Control table: every SDK hangup cause, webhook events, unknown values, and generated payloads.
+Its documented webhook payloads against their hand-written records, and detection beside the other vendors, are
+checked in ``test_seed_payloads.py``.
 
 Expectations are written by hand from Telnyx's docs (developers.telnyx.com callbacks) and SDK enums
 (telnyx-ruby ``call_hangup.rb``); nothing here reads what the table maps a value to.
@@ -8,47 +9,17 @@ Expectations are written by hand from Telnyx's docs (developers.telnyx.com callb
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from vendor_cases import REGISTRY, fields, fixture, names, table
 
 import callstatus
-from callstatus import CallRecord, NormalizationError, load_table
+from callstatus import NormalizationError, load_table
 from callstatus.events import EventType
 from callstatus.testing import payloads
 from callstatus.webhooks import WebhookError, parse_webhook
-
-ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "adapters" / "telnyx.toml"
-FIXTURES = ROOT / "tests" / "fixtures" / "telnyx"
-FILES = sorted(FIXTURES.glob("*.json"))
-OTHER_VENDORS = ("dialgen", "dialnexa", "atoms")
-
-
-REGISTRY = callstatus.default_registry()  # every table of adapters/, this one among them
-
-
-def _other_fixture_files() -> list[Path]:
-    for base in (ROOT / "tests" / "fixtures", Path(callstatus.__file__).resolve().parents[2] / "tests" / "fixtures"):
-        files = sorted(path for vendor in OTHER_VENDORS for path in (base / vendor).glob("*.json"))
-        if files:
-            return files
-    return []
-
-
-OTHER_FILES = _other_fixture_files()
-
-
-def _load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def _fields(record: CallRecord, expected: dict[str, Any]) -> dict[str, Any]:
-    dumped = record.model_dump(mode="json")
-    return {key: dumped[key] for key in expected}
 
 
 def _hangup(cause: str, sip: str = "unspecified", source: str = "unknown") -> dict[str, Any]:
@@ -87,7 +58,7 @@ HANGUP_CAUSES: dict[str, tuple[str, str]] = {
 
 
 def test_table_loads_and_passes_the_outcome_law_check() -> None:
-    assert load_table(TABLE).id == "telnyx"
+    assert load_table(table("telnyx")).id == "telnyx"
     assert REGISTRY.get("telnyx").id == "telnyx"
 
 
@@ -96,32 +67,8 @@ def test_documented_hangup_causes_are_the_sdk_enum() -> None:
     assert set(vocabulary.values) == set(HANGUP_CAUSES)
 
 
-@pytest.fixture(params=FILES, ids=[path.stem for path in FILES])
-def case(request: pytest.FixtureRequest) -> tuple[dict[str, Any], dict[str, Any]]:
-    data = _load(request.param)
-    return data["payload"], data["expected"]
-
-
-def test_fixtures_are_well_formed() -> None:
-    assert len(FILES) >= 10
-    for path in FILES:
-        data = _load(path)
-        assert set(data) == {"source", "payload", "expected"}, path.name
-        assert data["source"], path.name
-        assert set(data["expected"]) <= set(CallRecord.model_fields), path.name
-        assert data["expected"]["vendor"] == "telnyx", path.name
-
-
-def test_fixture_gives_the_documented_record(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    payload, expected = case
-    assert _fields(callstatus.normalize(payload, registry=REGISTRY), expected) == expected
-    assert _fields(callstatus.normalize(payload, "telnyx", registry=REGISTRY, strict=True), expected) == expected
-    assert _fields(callstatus.normalize(json.dumps(payload).encode(), registry=REGISTRY), expected) == expected
-
-
-def test_fixture_keeps_the_payload_as_raw(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    payload, _ = case
-    assert callstatus.normalize(payload, registry=REGISTRY).raw == payload
+def test_there_are_fixtures() -> None:
+    assert len(names("telnyx")) >= 10
 
 
 @pytest.mark.parametrize("cause", sorted(HANGUP_CAUSES))
@@ -145,25 +92,6 @@ def test_the_list_of_events_normalises_each() -> None:
     assert [(r.vendor, r.status) for r in records] == [("telnyx", "busy"), ("telnyx", "completed")]
 
 
-# --- detection ------------------------------------------------------------------------------------------------
-
-
-def test_every_telnyx_fixture_is_detected_as_telnyx(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    payload, _ = case
-    assert callstatus.detect_vendor(payload, registry=REGISTRY) == "telnyx"
-
-
-@pytest.mark.parametrize("path", OTHER_FILES, ids=[f"{p.parent.name}/{p.stem}" for p in OTHER_FILES])
-def test_other_vendors_fixtures_are_still_detected_as_themselves(path: Path) -> None:
-    assert callstatus.detect_vendor(_load(path)["payload"], registry=REGISTRY) == path.parent.name
-
-
-def test_the_other_vendors_fixtures_were_found() -> None:
-    if not OTHER_FILES:
-        pytest.skip("no checkout of the other vendors' fixtures next to this table or the installed package")
-    assert {path.parent.name for path in OTHER_FILES} == set(OTHER_VENDORS)
-
-
 # --- webhooks -------------------------------------------------------------------------------------------------
 
 WEBHOOK_EVENTS = {
@@ -180,7 +108,7 @@ WEBHOOK_EVENTS = {
 
 @pytest.mark.parametrize("name", sorted(WEBHOOK_EVENTS))
 def test_webhook_fixture_parses_to_its_event(name: str) -> None:
-    data = _load(FIXTURES / f"{name}.json")
+    data = fixture("telnyx", name)
     body = json.dumps(data["payload"]).encode()
     for vendor in (None, "telnyx"):
         event = parse_webhook(body, {}, vendor, allow_unsigned=True, registry=REGISTRY)
@@ -190,7 +118,7 @@ def test_webhook_fixture_parses_to_its_event(name: str) -> None:
             data["payload"]["data"]["event_type"],
         )
         assert event.call is not None
-        assert _fields(event.call, data["expected"]) == data["expected"]
+        assert fields(event.call, data["expected"]) == data["expected"]
 
 
 def test_an_unknown_event_is_other_and_strict_refuses_it() -> None:

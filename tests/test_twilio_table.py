@@ -1,6 +1,6 @@
-"""The Twilio Programmable Voice table: its documented payloads (REST Call resource and status callbacks) against
-hand-written records, detection beside the other vendors, form-encoded webhooks and X-Twilio-Signature, unknown
-values, and properties over generated payloads.
+"""The Twilio Programmable Voice table: the Call resource list, form-encoded status callbacks and
+X-Twilio-Signature, unknown values, and properties over generated payloads. Its documented payloads against their
+hand-written records, and detection beside the other vendors, are checked in ``test_seed_payloads.py``.
 
 Expectations are written by hand from Twilio's docs (twilio.com/docs/voice/api/call-resource, the status callback
 parameters, answering machine detection); nothing here reads what the table maps a value to.
@@ -11,13 +11,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from hypothesis import given, settings
+from vendor_cases import REGISTRY, fixture, names, payload_of, table
 
 import callstatus
 from callstatus import load_table
@@ -26,35 +25,9 @@ from callstatus.events import EventType
 from callstatus.testing import payloads
 from callstatus.webhooks import WebhookError, parse_webhook
 
-ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "adapters" / "twilio.toml"
-FIXTURES = ROOT / "tests" / "fixtures" / "twilio"
-FILES = sorted(FIXTURES.glob("*.json"))
-OTHER_VENDORS = ("dialgen", "dialnexa", "atoms")
-
-
-REGISTRY = callstatus.default_registry()  # every table of adapters/, this one among them
-
-
-def _other_fixture_files() -> list[Path]:
-    """The other vendors' documented payloads: beside this file in the repository, else in the checkout that
-    holds the installed package (while this table is staged outside the repository)."""
-    for base in (ROOT / "tests" / "fixtures", Path(callstatus.__file__).resolve().parents[2] / "tests" / "fixtures"):
-        files = sorted(path for vendor in OTHER_VENDORS for path in (base / vendor).glob("*.json"))
-        if files:
-            return files
-    return []
-
-
-OTHER_FILES = _other_fixture_files()
-CALLBACKS = [path for path in FILES if path.stem.startswith("callback_")]
+CALLBACKS = [name for name in names("twilio") if name.startswith("callback_")]
 URL = "https://example.com/twilio/status"
 AUTH_TOKEN = "12345"
-
-
-def _load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
 
 
 def _twilio_signature(url: str, params: dict[str, str], token: str) -> str:
@@ -64,38 +37,16 @@ def _twilio_signature(url: str, params: dict[str, str], token: str) -> str:
 
 
 def test_table_loads_and_passes_the_law_check() -> None:
-    adapter = load_table(TABLE)
+    adapter = load_table(table("twilio"))
     assert adapter.id == "twilio"
 
 
 def test_there_are_fixtures() -> None:
-    assert len(FILES) >= 15
-    assert OTHER_FILES, "the other vendors' fixtures were not found"
-
-
-@pytest.mark.parametrize("path", FILES, ids=lambda path: path.stem)
-def test_fixture_normalises_to_the_hand_written_record(path: Path) -> None:
-    data = _load(path)
-    assert set(data) == {"source", "payload", "expected"}
-    record = callstatus.normalize(data["payload"], "twilio", registry=REGISTRY, strict=True)
-    dumped = record.model_dump(mode="json")
-    assert {key: dumped[key] for key in data["expected"]} == data["expected"]
-
-
-@pytest.mark.parametrize("path", FILES, ids=lambda path: path.stem)
-def test_fixture_is_detected_as_twilio(path: Path) -> None:
-    record = callstatus.normalize(_load(path)["payload"], registry=REGISTRY)
-    assert record.vendor == "twilio"
-
-
-@pytest.mark.parametrize("path", OTHER_FILES, ids=lambda path: f"{path.parent.name}/{path.stem}")
-def test_other_vendors_are_still_detected_as_themselves(path: Path) -> None:
-    record = callstatus.normalize(_load(path)["payload"], registry=REGISTRY)
-    assert record.vendor == path.parent.name
+    assert len(names("twilio")) >= 15
 
 
 def test_normalize_many_reads_a_calls_list() -> None:
-    items = [_load(FIXTURES / f"{name}.json")["payload"] for name in ("call_completed", "call_busy", "call_queued")]
+    items = [payload_of("twilio", name) for name in ("call_completed", "call_busy", "call_queued")]
     body = {
         "calls": items,
         "page": 0,
@@ -123,7 +74,7 @@ def test_normalize_many_reads_a_calls_list() -> None:
     ],
 )
 def test_form_encoded_status_callback_parses(name: str, event: EventType) -> None:
-    data = _load(FIXTURES / f"{name}.json")
+    data = fixture("twilio", name)
     body = urlencode(data["payload"]).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     parsed = parse_webhook(body, headers, allow_unsigned=True, registry=REGISTRY)
@@ -141,7 +92,7 @@ def test_every_callback_fixture_is_covered_by_the_webhook_test() -> None:
 
 
 def test_signed_callback_is_accepted_and_a_forged_one_refused() -> None:
-    params = _load(FIXTURES / "callback_completed.json")["payload"]
+    params = payload_of("twilio", "callback_completed")
     body = urlencode(params).encode()
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
@@ -156,8 +107,8 @@ def test_signed_callback_is_accepted_and_a_forged_one_refused() -> None:
 
 def test_redelivery_keeps_its_idempotency_key_and_sequence_numbers_differ() -> None:
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    ringing = _load(FIXTURES / "callback_ringing.json")["payload"]
-    answered = _load(FIXTURES / "callback_answered_human.json")["payload"]
+    ringing = payload_of("twilio", "callback_ringing")
+    answered = payload_of("twilio", "callback_answered_human")
 
     def key(params: dict[str, str]) -> str:
         body = urlencode(params).encode()
@@ -168,7 +119,7 @@ def test_redelivery_keeps_its_idempotency_key_and_sequence_numbers_differ() -> N
 
 
 def test_unknown_status_becomes_unknown_with_the_raw_kept_and_strict_raises() -> None:
-    payload = dict(_load(FIXTURES / "callback_completed.json")["payload"], CallStatus="on-hold")
+    payload = dict(payload_of("twilio", "callback_completed"), CallStatus="on-hold")
     record = callstatus.normalize(payload, "twilio", registry=REGISTRY)
     assert record.status.value == "unknown"
     assert record.raw_status == "on-hold"
@@ -178,7 +129,7 @@ def test_unknown_status_becomes_unknown_with_the_raw_kept_and_strict_raises() ->
 
 
 def test_unknown_sip_code_on_a_terminal_status_is_an_unknown_reason() -> None:
-    payload = dict(_load(FIXTURES / "callback_failed_sip_404.json")["payload"], SipResponseCode="499")
+    payload = dict(payload_of("twilio", "callback_failed_sip_404"), SipResponseCode="499")
     record = callstatus.normalize(payload, "twilio", registry=REGISTRY)
     assert record.status.value == "failed"
     assert record.end_reason is not None and record.end_reason.value == "unknown"
@@ -188,7 +139,7 @@ def test_unknown_sip_code_on_a_terminal_status_is_an_unknown_reason() -> None:
 
 
 def test_human_answer_leaves_the_sip_reason_to_speak() -> None:
-    payload = dict(_load(FIXTURES / "callback_completed.json")["payload"], AnsweredBy="human")
+    payload = dict(payload_of("twilio", "callback_completed"), AnsweredBy="human")
     record = callstatus.normalize(payload, "twilio", registry=REGISTRY, strict=True)
     assert record.status.value == "completed"
     assert record.answered_by is not None and record.answered_by.value == "human"

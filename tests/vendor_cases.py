@@ -1,0 +1,61 @@
+"""What the per-vendor table tests share: the default registry, each vendor's table and its documented fixtures.
+
+Every fixture is ``{source, payload, expected}``; ``test_seed_payloads.py`` already checks each one normalises to its
+expected fields and is detected as its vendor, so the table tests read fixtures only for what is vendor-specific.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import callstatus
+from callstatus import CallRecord
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+REGISTRY = callstatus.default_registry()  # every table of adapters/
+
+
+def table(vendor: str) -> Path:
+    """The vendor's table file under ``adapters/``."""
+    return ROOT / "adapters" / f"{vendor}.toml"
+
+
+def fixtures(vendor: str) -> list[Path]:
+    """The vendor's documented fixture files, in name order."""
+    return sorted((FIXTURES / vendor).glob("*.json"))
+
+
+def names(vendor: str) -> list[str]:
+    """The names (file stems) of the vendor's documented fixtures, in order."""
+    return [path.stem for path in fixtures(vendor)]
+
+
+def load(path: Path) -> dict[str, Any]:
+    """One fixture file as read: its source, payload and expected fields (a fresh copy on each call)."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def fixture(vendor: str, name: str) -> dict[str, Any]:
+    """The vendor's fixture called ``name``."""
+    return load(FIXTURES / vendor / f"{name}.json")
+
+
+def payload_of(vendor: str, name: str) -> dict[str, Any]:
+    """The payload of the vendor's fixture called ``name``, free for a test to change."""
+    data: dict[str, Any] = fixture(vendor, name)["payload"]
+    return data
+
+
+def webhook_fixtures(*vendors: str) -> list[Path]:
+    """The named vendors' fixtures that are webhook or callback deliveries (``webhook_*``, ``callback_*``)."""
+    return [path for vendor in vendors for path in fixtures(vendor) if path.stem.startswith(("webhook_", "callback_"))]
+
+
+def fields(record: CallRecord, expected: dict[str, Any]) -> dict[str, Any]:
+    """The record's fields that ``expected`` names, dumped as JSON, to compare with a fixture's expectations."""
+    dumped = record.model_dump(mode="json")
+    return {key: dumped[key] for key in expected}
