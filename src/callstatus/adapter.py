@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import UTC, tzinfo
 from typing import Any
 
 import attrs
@@ -132,6 +133,10 @@ class Adapter:
     """The compiled ``[webhook]`` section: event names, envelope paths, signature scheme; None without one."""
     api: ApiTable | None = attrs.field(default=None, repr=False)
     """The compiled ``[api]`` section, for the HTTP clients; None without one."""
+    zone: tzinfo = attrs.field(default=UTC, repr=False)
+    """Where the vendor's timestamps without an offset are read (the table's ``timezone``)."""
+    analysis: Mapping[str, tuple[Getter, ...]] = attrs.field(factory=dict, repr=False)
+    """Analysis key -> its paths, first present wins (the record's ``analysis``)."""
 
     def locate(self, payload: Mapping[str, Any]) -> tuple[Shape, Mapping[str, Any]] | None:
         """The first shape that fits the payload, and the record object it finds."""

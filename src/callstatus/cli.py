@@ -50,6 +50,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     normalize.add_argument("--vendor", help="vendor id (default: detect per payload)")
     normalize.add_argument("--strict", action="store_true", help="fail on any value the vendor table does not know")
+    normalize.add_argument(
+        "--engine",
+        choices=["python", "duckdb"],
+        default="python",
+        help="duckdb: one export file (NDJSON, JSON array, CSV, Parquet; gzip) into --out, in bulk (the bulk extra)",
+    )
+    normalize.add_argument("-o", "--out", metavar="FILE", help="with --engine duckdb: the .parquet or .ndjson to write")
+    normalize.add_argument(
+        "--memory-limit", metavar="SIZE", help="with --engine duckdb: DuckDB's memory limit, e.g. 2GB"
+    )
 
     check = commands.add_parser("check", help="report every raw value the vendor tables do not map")
     check.add_argument("files", nargs="+", metavar="FILE")
@@ -100,6 +110,10 @@ def _records(name: str, stream: IO[bytes], args: argparse.Namespace, **options: 
 
 def _normalize(args: argparse.Namespace) -> int:
     _vendor(args.vendor)
+    if args.engine == "duckdb":
+        return _normalize_bulk(args)
+    if args.out is not None:
+        raise _UsageError("--out goes with --engine duckdb; the python engine writes NDJSON to stdout")
     out = sys.stdout.buffer
     failed = 0
     for name in args.files:
@@ -115,6 +129,22 @@ def _normalize(args: argparse.Namespace) -> int:
                 print(f"callstatus: {name}: {exc}", file=sys.stderr)
     out.flush()
     return 1 if failed else 0
+
+
+def _normalize_bulk(args: argparse.Namespace) -> int:
+    from .bulk import normalize_file
+
+    if len(args.files) != 1 or args.files[0] == "-" or args.out is None:
+        raise _UsageError("--engine duckdb reads one file (not stdin) and needs --out FILE")
+    if args.strict:
+        raise _UsageError("--strict goes with the python engine: the duckdb engine keeps every row, rejecting none")
+    summary = normalize_file(args.files[0], args.vendor, out=args.out, memory_limit=args.memory_limit)
+    print(
+        f"callstatus: {summary.rows:,} rows: {summary.by_sql:,} by SQL, {summary.by_normalize:,} by normalize(), "
+        f"{summary.rejected:,} rejected" + (f" ({summary.rejects})" if summary.rejects else ""),
+        file=sys.stderr,
+    )
+    return 1 if summary.rejected else 0
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -615,4 +615,6 @@ def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
         retries=retries,
         webhook=None if spec.webhook is None else _webhook(spec.webhook, zone, source),
         api=None if spec.api is None else compile_api(spec.api, spec.vendor.id, statuses, source),
+        analysis=analysis,
+        zone=zone,
     )

@@ -1,0 +1,297 @@
+"""Call histories normalised in bulk with DuckDB: the vendor tables compiled to SQL (``sqlplan``), the rows SQL
+cannot decide exactly handed to ``normalize()``, failures kept in a reject file. Needs the ``bulk`` extra.
+
+    from callstatus.bulk import normalize_file
+    summary = normalize_file("calls.ndjson.gz", vendor="twilio", out="calls.parquet")
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+import orjson
+
+from .canonical import COLUMNS, to_row
+from .errors import Error, UsageError
+from .normalize import normalize
+from .registry import Registry, default_registry
+from .sqlplan import OUTCOME_COLUMNS, compile_select
+
+__all__ = ["BulkSummary", "normalize_file"]
+
+Input = Literal["ndjson", "json", "csv", "parquet"]
+Output = Literal["parquet", "ndjson"]
+_CHUNK = 50_000
+_NAMES = [column.name for column in COLUMNS]
+
+
+def _needs(module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise UsageError(f"bulk normalisation needs {module!r}: pip install 'callstatus[bulk]'") from None
+
+
+@attrs.frozen
+class BulkSummary:
+    """What a bulk run did: rows read, decided by SQL, by ``normalize()``, and rejected (see ``rejects``)."""
+
+    rows: int
+    by_sql: int
+    by_normalize: int
+    rejected: int
+    out: str
+    rejects: str | None
+
+
+def normalize_file(
+    path: str | os.PathLike[str],
+    vendor: str | None = None,
+    *,
+    out: str | os.PathLike[str],
+    input_format: Input | None = None,
+    output_format: Output | None = None,
+    registry: Registry | None = None,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    progress: bool | None = None,
+    position: bool = False,
+) -> BulkSummary:
+    """Normalise every record of an export file into ``out`` (Parquet or NDJSON, the export layout).
+
+    Reads NDJSON or a JSON array (plain or gzip), CSV (each row an object of its columns, as text) or Parquet
+    (a ``raw`` JSON text column, else each row an object of its columns). ``vendor=None`` detects each row's
+    vendor. A row ``normalize()`` refuses goes to ``<out>.rejects.ndjson`` (position, row, error) and is
+    counted; the run goes on. ``memory_limit`` (e.g. ``'2GB'``) bounds DuckDB; ``position=True`` adds the
+    row's 0-based position in the input as a ``position`` column. Output rows are in no particular order.
+    """
+    duckdb = _needs("duckdb")
+    source = Path(path)
+    if not source.is_file():
+        raise UsageError(f"cannot read {source}: no such file")
+    registry = registry or default_registry()
+    adapters = [registry.get(vendor)] if vendor is not None else [registry.get(name) for name in registry.vendors()]
+    target = Path(out)
+    chosen_out = output_format or ("ndjson" if target.suffix in (".ndjson", ".jsonl") else "parquet")
+    plan = compile_select(adapters, detect=vendor is None)
+    connection = duckdb.connect()
+    try:
+        connection.execute("SET TimeZone = 'UTC'")
+        if memory_limit is not None:
+            connection.execute("SET memory_limit = ?", [memory_limit])
+        connection.execute("SET temp_directory = ?", [str(target.with_name(target.name + ".tmp"))])
+        if threads is not None:
+            connection.execute(f"SET threads = {int(threads)}")
+        show_progress = sys.stderr.isatty() if progress is None else progress
+        connection.execute(f"SET enable_progress_bar = {'true' if show_progress else 'false'}")
+        _outcomes(connection, plan.outcomes)
+        kind = input_format or _input(source)
+        raw_column = _raw_column(connection, source) if kind == "parquet" else None
+        connection.execute(f"CREATE TEMP VIEW src AS {_source(source, kind, raw_column)}")
+        connection.execute(f"CREATE TEMP TABLE normalized AS {plan.sql}")  # one pass over the input
+        rejects_path = target.with_name(target.name + ".rejects.ndjson")
+        by_normalize, rejected, late = _careful(connection, vendor, registry, rejects_path, position)
+        rows = connection.execute("SELECT count(*) FROM normalized").fetchall()[0][0]
+        fast = f"SELECT {_decided_columns(position)} FROM normalized WHERE NOT careful"
+        if late is not None:
+            connection.register("late_rows", late)
+            fast += f" UNION ALL SELECT {', '.join(_late_columns(position))} FROM late_rows"
+        if chosen_out == "ndjson":  # timestamps as the export writes them: ISO 8601 with a Z
+            fast = f"SELECT {_ndjson_columns(position)} FROM ({fast})"
+        _write(connection, fast, target, chosen_out)
+    finally:
+        connection.close()
+    return BulkSummary(
+        rows=rows,
+        by_sql=rows - by_normalize - rejected,
+        by_normalize=by_normalize,
+        rejected=rejected,
+        out=str(target),
+        rejects=str(rejects_path) if rejected else None,
+    )
+
+
+def _input(path: Path) -> Input:
+    name = path.name.lower().removesuffix(".gz")
+    for suffix, kind in ((".ndjson", "ndjson"), (".jsonl", "ndjson"), (".json", "json"), (".csv", "csv")):
+        if name.endswith(suffix):
+            return kind  # type: ignore[return-value]
+    if name.endswith(".parquet"):
+        return "parquet"
+    raise UsageError(f"cannot tell the format of {path.name}: pass input_format= (ndjson, json, csv, parquet)")
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _source(path: Path, kind: Input, raw_column: str | None = None) -> str:
+    """``(pos, raw)``: each record's 0-based position and JSON text."""
+    file = _literal(path)
+    if kind == "ndjson":
+        body = (  # each line as text, JSON or not: a broken line is rejected, not the file
+            f"SELECT raw FROM read_csv({file}, columns = {{'raw': 'VARCHAR'}}, header = false, delim = chr(31), "
+            "quote = '', escape = '', auto_detect = false, strict_mode = false, new_line = '\\n') "
+            "WHERE trim(raw) <> ''"
+        )
+    elif kind == "json":
+        body = f"SELECT CAST(json AS VARCHAR) AS raw FROM read_json_objects({file}, format = 'array')"
+    elif kind == "csv":
+        body = f"SELECT CAST(to_json(t) AS VARCHAR) AS raw FROM read_csv({file}, all_varchar = true) AS t"
+    elif raw_column is not None:  # the vendor's JSON text, one record per row
+        body = f'SELECT CAST("{raw_column}" AS VARCHAR) AS raw FROM read_parquet({file})'
+    else:
+        body = f"SELECT CAST(to_json(t) AS VARCHAR) AS raw FROM read_parquet({file}) AS t"
+    return f"SELECT row_number() OVER () - 1 AS pos, raw FROM ({body})"
+
+
+def _raw_column(connection: Any, path: Path) -> str | None:
+    """The column of a Parquet file that holds each record's JSON text: its only text column named raw, json
+    or payload."""
+    described = connection.execute(f"DESCRIBE SELECT * FROM read_parquet({_literal(path)})").fetchall()
+    if len(described) == 1 and described[0][0] in ("raw", "json", "payload") and described[0][1] in ("VARCHAR", "JSON"):
+        return str(described[0][0])
+    return None
+
+
+def _outcomes(connection: Any, rows: list[tuple[Any, ...]]) -> None:
+    pa = _needs("pyarrow")
+    types = [pa.string(), pa.int32(), pa.string(), pa.int32(), pa.string(), pa.int32(), pa.string(), pa.string(),
+             pa.string(), pa.string(), pa.bool_(), pa.bool_(), pa.bool_()]  # fmt: skip
+    schema = pa.schema([pa.field(name, kind) for name, kind in zip(OUTCOME_COLUMNS, types, strict=True)])
+    table = pa.Table.from_pylist([dict(zip(OUTCOME_COLUMNS, row, strict=True)) for row in rows], schema=schema)
+    connection.register("outcome_rows", table)
+    connection.execute(
+        "CREATE TEMP TABLE outcomes AS SELECT *, concat_ws(chr(31), vendor, sv, s, rv, r, c) AS key FROM outcome_rows"
+    )
+    connection.unregister("outcome_rows")
+
+
+def _decided_columns(position: bool) -> str:
+    columns = []
+    for column in COLUMNS:
+        if column.kind == "timestamp":
+            columns.append(f"CAST({column.name} AS TIMESTAMPTZ) AS {column.name}")
+        elif column.kind == "integer":
+            columns.append(f"CAST({column.name} AS BIGINT) AS {column.name}")
+        elif column.kind == "number":
+            columns.append(f"CAST({column.name} AS DOUBLE) AS {column.name}")
+        elif column.kind == "boolean":
+            columns.append(f"CAST({column.name} AS BOOLEAN) AS {column.name}")
+        else:
+            columns.append(f"CAST({column.name} AS VARCHAR) AS {column.name}")
+    if position:
+        columns.append("pos AS position")
+    return ", ".join(columns)
+
+
+def _ndjson_columns(position: bool) -> str:
+    columns = []
+    for column in COLUMNS:
+        name = column.name
+        if column.kind == "timestamp":
+            columns.append(
+                f"CASE WHEN epoch_us({name}) % 1000000 = 0 THEN strftime({name}, '%Y-%m-%dT%H:%M:%SZ') "
+                f"ELSE strftime({name}, '%Y-%m-%dT%H:%M:%S.%fZ') END AS {name}"
+            )
+        else:
+            columns.append(name)
+    return ", ".join(columns + (["position"] if position else []))
+
+
+def _late_columns(position: bool) -> list[str]:
+    columns = []
+    for column in COLUMNS:
+        if column.kind == "timestamp":
+            columns.append(f"CAST({column.name} AS TIMESTAMPTZ) AS {column.name}")
+        else:
+            columns.append(column.name)
+    if position:
+        columns.append("position")
+    return columns
+
+
+def _careful(
+    connection: Any, vendor: str | None, registry: Registry, rejects: Path, position: bool
+) -> tuple[int, int, Any]:
+    """Run ``normalize()`` on the rows SQL left: their records as an Arrow table, failures to ``rejects``."""
+    pa = _needs("pyarrow")
+    schema = _arrow_schema(pa, position)
+    done = failed = 0
+    batches = []
+    reject_stream = None
+    try:
+        result = connection.execute("SELECT pos, raw FROM normalized WHERE careful ORDER BY pos")
+        while chunk := result.fetchmany(_CHUNK):
+            rows = []
+            for pos, raw in chunk:
+                try:
+                    record = normalize(raw.encode(), vendor, registry=registry)
+                except Error as exc:
+                    if reject_stream is None:
+                        reject_stream = rejects.open("wb")
+                    reject_stream.write(orjson.dumps({"position": pos, "row": raw, "error": str(exc)}) + b"\n")
+                    failed += 1
+                    continue
+                row = to_row(record)
+                if position:
+                    row["position"] = pos
+                rows.append(row)
+            done += len(rows)
+            if rows:
+                batches.append(pa.RecordBatch.from_pylist(rows, schema=schema))
+    finally:
+        if reject_stream is not None:
+            reject_stream.close()
+    if not failed and rejects.exists():
+        rejects.unlink()
+    return done, failed, pa.Table.from_batches(batches, schema=schema) if batches else None
+
+
+def _arrow_schema(pa: Any, position: bool) -> Any:
+    kinds = {
+        "string": pa.string(),
+        "json": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+    }
+    fields = [pa.field(column.name, kinds[column.kind]) for column in COLUMNS]
+    if position:
+        fields.append(pa.field("position", pa.int64()))
+    return pa.schema(fields)
+
+
+def _write(connection: Any, query: str, target: Path, kind: Output) -> None:
+    partial = target.with_name(target.name + ".partial")
+    options = "FORMAT parquet, COMPRESSION zstd" if kind == "parquet" else "FORMAT json"
+    try:
+        connection.execute(f"COPY ({query}) TO {_literal(partial)} ({options})")
+        os.replace(partial, target)
+    finally:
+        if partial.exists():
+            partial.unlink()
+
+
+def rows(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """The rows of a bulk output file (Parquet or NDJSON) as export-layout dicts: for tests and spot checks."""
+    duckdb = _needs("duckdb")
+    target = Path(path)
+    reader = "read_parquet" if target.suffix == ".parquet" else "read_ndjson_auto"
+    connection = duckdb.connect()
+    try:
+        connection.execute("SET TimeZone = 'UTC'")
+        result = connection.execute(f"SELECT * FROM {reader}({_literal(target)})")
+        names = [item[0] for item in result.description]
+        while chunk := result.fetchmany(_CHUNK):
+            for values in chunk:
+                yield dict(zip(names, values, strict=True))
+    finally:
+        connection.close()

@@ -1,0 +1,512 @@
+"""A vendor table compiled into one SQL select over raw JSON text: the hot path of ``normalize()``, as a query.
+
+Every row the select can decide exactly as ``normalize()`` would gets its canonical columns; every other row (a
+value in another spelling, a number that needs ``phonenumbers``, a timestamp with an offset, a wrong type, a
+shape it cannot tell, detection between tables) is flagged ``careful`` and left to ``normalize()``. The outcome
+of each (status, reason, connected) combination is not re-derived in SQL: it is a lookup table computed by the
+library itself (``outcome_rows``), so the two paths cannot disagree on the laws. Dialect: DuckDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC
+from typing import Any
+
+import attrs
+
+from ._codegen import FieldPlan, Getter
+from .adapter import Adapter, Shape
+from .canonical import COLUMNS
+from .convert import UNITS
+from .meanings import CONNECTED_STATES, ReasonMeaning
+
+__all__ = ["OUTCOME_COLUMNS", "SqlPlan", "compile_select", "outcome_rows"]
+
+OUTCOME_COLUMNS = (
+    "vendor", "sv", "s", "rv", "r", "c", "o_status", "o_reason", "o_ended_by", "o_answered_by", "o_retry", "o_over",
+    "needs",
+)  # fmt: skip
+"""The lookup table's columns: vendor, status vocabulary and raw spelling, reason vocabulary (-1: none) and raw
+spelling ('' for none), connected state (0 unknown, 1 no, 2 yes), the outcome, and whether it depends on the
+connected state (then a talk time the fast path cannot read sends the row to the careful path)."""
+
+_E164 = r"\+[1-9][0-9]{1,14}"
+_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+_OFFSET = r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+_RFC2822 = (
+    r"((Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?[0-9]{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} "
+    r"[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}"
+)
+_NUMERIC = r"-?[0-9]{1,15}(\.[0-9]{1,15})?"  # a numeric string float() and DuckDB read alike
+_LAST_MILLISECOND = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z: later epochs are not a datetime in Python
+_MS_ABOVE = 99_999_999_999  # convert.timestamp reads 1e11 and more as milliseconds
+_NUMBER_TYPES = "('BIGINT', 'UBIGINT', 'DOUBLE')"
+_INTEGER_TYPES = "('BIGINT', 'UBIGINT')"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _json_path(keys: Sequence[str]) -> str:
+    return "$" + "".join('."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"' for key in keys)
+
+
+def _value(item: Any) -> Any:
+    return None if item is None else getattr(item, "value", item)
+
+
+def outcome_rows(adapter: Adapter) -> Iterator[tuple[Any, ...]]:
+    """Every documented (status spelling, reason spelling or none, connected state) of the table and what
+    ``normalize()`` resolves it to, read from the compiled meanings themselves."""
+    reasons: list[tuple[int, str, ReasonMeaning | None]] = [(-1, "", None)]
+    for index, reason_vocabulary in enumerate(adapter.reasons):
+        for raw in reason_vocabulary.values:
+            meaning = reason_vocabulary.meaning(raw)
+            if meaning is not None:
+                reasons.append((index, raw, meaning))
+    for sv, vocabulary in enumerate(adapter.statuses):
+        for raw in vocabulary.values:
+            status = vocabulary.meaning(raw)
+            if status is None:
+                continue
+            for rv, reason_raw, reason in reasons:
+                fixed = status.alone if reason is None else status.outcomes[reason.index]
+                for state in range(len(CONNECTED_STATES)):
+                    outcome = fixed or status.by_connected[0 if reason is None else reason.index + 1][state]
+                    yield (
+                        adapter.id, sv, raw, rv, reason_raw, state, _value(outcome.status), _value(outcome.reason),
+                        _value(outcome.ended_by), _value(outcome.answered_by), outcome.vendor_may_retry,
+                        bool(outcome.over), fixed is None,
+                    )  # fmt: skip
+
+
+@attrs.define
+class _Paths:
+    """Every JSON path the select reads, each extracted once per row into the list ``j``."""
+
+    index: dict[tuple[str, ...], int] = attrs.field(factory=dict)
+
+    def of(self, keys: Sequence[str]) -> int:
+        return self.index.setdefault(tuple(keys), len(self.index) + 1)
+
+    def t(self, keys: Sequence[str]) -> str:
+        return f"t{self.of(keys)}"
+
+    def s(self, keys: Sequence[str]) -> str:
+        return f"s{self.of(keys)}"
+
+    def present(self, keys: Sequence[str]) -> str:
+        return f"p{self.of(keys)}"
+
+
+@attrs.frozen
+class SqlPlan:
+    """The select, and the outcome rows it joins (table ``outcomes``): run ``sql`` where ``src(pos, raw)``
+    exists."""
+
+    sql: str
+    outcomes: list[tuple[Any, ...]]
+
+
+def compile_select(adapters: Sequence[Adapter], *, detect: bool) -> SqlPlan:
+    """One select over ``src(pos BIGINT, raw VARCHAR)`` giving ``pos``, ``careful`` and the canonical columns.
+    ``detect``: each row's vendor is the one table whose shapes fit (else careful); otherwise ``adapters`` holds
+    the one named vendor."""
+    paths = _Paths()
+    blocks = [_Vendor(adapter, paths, index) for index, adapter in enumerate(adapters)]
+    shape_indexes = [f"{block.shape_index()} AS {block.si}" for block in blocks]
+    if detect:
+        count = " + ".join(f"CAST({block.si} IS NOT NULL AS INTEGER)" for block in blocks)
+        which = "CASE " + " ".join(f"WHEN {block.si} IS NOT NULL THEN {block.k}" for block in blocks) + " END"
+        vendor_index = f"CASE WHEN ({count}) = 1 THEN {which} END"
+    else:
+        vendor_index = f"CASE WHEN {blocks[0].si} IS NOT NULL THEN 0 END"
+    reads = [item for block in blocks for item in block.reads()]
+    per_vendor = [block.columns() for block in blocks]
+    # a canonical record (a CallRecord's JSON, an export row) is returned as it is by normalize(): careful
+    canonical = f"({paths.t(('raw',))} IS NOT NULL AND {paths.t(('call_id',))} IS NOT NULL)"
+
+    def by_vendor(name: str) -> str:
+        return "CASE vi " + " ".join(f"WHEN {i} THEN {columns[name]}" for i, columns in enumerate(per_vendor)) + " END"
+
+    decided = [name for name in per_vendor[0] if name not in ("bad",)]
+    narrow = [f"{by_vendor(name)} AS {name}" for name in decided]
+    okey = "CASE vi " + " ".join(f"WHEN {block.k} THEN {block.key()}" for block in blocks) + " END"
+    order = sorted(paths.index.items(), key=lambda item: item[1])
+    listed = ", ".join(_quote(_json_path(keys)) for keys, _ in order) or "'$'"
+    typed = ", ".join(f"json_type(j[{i}]) AS t{i}, json_extract_string(j[{i}], '$') AS s{i}" for _, i in order)
+    presence = ", ".join(
+        f"(t{i} IS NOT NULL AND t{i} <> 'NULL' AND NOT (t{i} = 'VARCHAR' AND s{i} = '')) AS p{i}" for _, i in order
+    )
+    final = []
+    for column in COLUMNS:
+        name = column.name
+        if name == "status":
+            final.append("o.o_status AS status")
+        elif name == "end_reason":
+            final.append("o.o_reason AS end_reason")
+        elif name == "ended_by":
+            final.append("CASE WHEN eb IS NOT NULL AND o.o_over THEN eb ELSE o.o_ended_by END AS ended_by")
+        elif name == "answered_by":
+            final.append("coalesce(ab, o.o_answered_by) AS answered_by")
+        elif name == "vendor_may_retry":
+            final.append(
+                "CASE WHEN o.o_retry THEN (CASE WHEN rnull THEN NULL WHEN rfalse THEN false ELSE true END) "
+                "ELSE o.o_retry END AS vendor_may_retry"
+            )
+        else:
+            final.append(f"narrow.{name}")
+    sql = f"""
+WITH parsed AS (
+  SELECT pos, raw, CASE WHEN starts_with(ltrim(raw), '{{') THEN try(json_extract(raw, [{listed}])) END AS j
+  FROM src
+),
+typed AS (SELECT pos, raw, j, {typed} FROM parsed),
+marked AS (SELECT *, {presence} FROM typed),
+shaped AS (SELECT *, {", ".join(shape_indexes)} FROM marked),
+located AS (SELECT *, {vendor_index} AS vi FROM shaped),
+fielded AS (SELECT *, {", ".join(f"{expr} AS {name}" for expr, name in reads)} FROM located),
+narrow AS (
+  SELECT pos, raw, coalesce(j IS NULL OR vi IS NULL OR {canonical} OR {by_vendor("bad")}, true) AS bad,
+         {okey} AS okey, {", ".join(narrow)}
+  FROM fielded
+)
+SELECT pos, coalesce(bad OR o.o_status IS NULL OR (o.needs AND cbad), true) AS careful, {", ".join(final)}
+FROM narrow LEFT JOIN outcomes AS o ON o.key = narrow.okey
+"""
+    outcomes = [row for block in blocks for row in outcome_rows(block.adapter)]
+    return SqlPlan(sql=sql, outcomes=outcomes)
+
+
+class _Vendor:
+    """The SQL of one vendor table: its shapes' fit, each field read by the fast path's rules, the outcome join."""
+
+    def __init__(self, adapter: Adapter, paths: _Paths, index: int) -> None:
+        self.adapter = adapter
+        self.paths = paths
+        self.k = index
+        self.si = f"si{index}"
+        self.alias = f"o{index}"
+        self.fields = {plan.name: plan for plan in adapter.fields}
+        self._reads: list[tuple[str, str]] | None = None
+
+    def _keys(self, shape: Shape, getter: Getter) -> tuple[str, ...]:
+        return getter.keys if getter.from_root else (*shape.at, *getter.keys)
+
+    def _shape_fit(self, shape: Shape) -> str:
+        p = self.paths
+        tests = [f"{p.t(shape.at)} = 'OBJECT'"] if shape.at else []
+        tests += [p.present(self._keys(shape, g)) for g in shape.all]
+        if shape.any:
+            tests.append("(" + " OR ".join(p.present(self._keys(shape, g)) for g in shape.any) + ")")
+        tests += [f"NOT {p.present(self._keys(shape, g))}" for g in shape.none]
+        for getter, matcher in shape.match:
+            keys = self._keys(shape, getter)
+            tests.append(
+                f"({p.t(keys)} = 'VARCHAR' AND regexp_full_match({p.s(keys)}, {_quote(matcher.pattern.pattern)}))"
+            )
+        return "(" + " AND ".join(tests or ["true"]) + ")"
+
+    def shape_index(self) -> str:
+        """The index of the first shape of the table that fits the row, NULL when none does."""
+        cases = " ".join(f"WHEN {self._shape_fit(shape)} THEN {i}" for i, shape in enumerate(self.adapter.shapes))
+        return f"(CASE {cases} END)"
+
+    def _per_shape(self, build: Any) -> str:
+        """An expression per shape (the one that fits), as one CASE."""
+        shapes = self.adapter.shapes
+        if len(shapes) == 1:
+            return str(build(shapes[0]))
+        cases = " ".join(f"WHEN {i} THEN {build(shape)}" for i, shape in enumerate(shapes))
+        return f"(CASE {self.si} {cases} END)"
+
+    def _first(self, shape: Shape, getters: Sequence[Getter], value: Any, ok: Any) -> tuple[str, str]:
+        """The first present getter's converted value, and whether it passed the fast path's test."""
+        if not getters:
+            return "NULL", "true"
+        values = " ".join(
+            f"WHEN {self.paths.present(self._keys(shape, g))} THEN {value(self._keys(shape, g), g)}" for g in getters
+        )
+        oks = " ".join(
+            f"WHEN {self.paths.present(self._keys(shape, g))} THEN {ok(self._keys(shape, g), g)}" for g in getters
+        )
+        return f"(CASE {values} END)", f"(CASE {oks} ELSE true END)"
+
+    def _field(self, plan: FieldPlan) -> tuple[str, str]:
+        p = self.paths
+        if plan.kind == "raw" and plan.name not in self.adapter.enums:
+            return "NULL", "true"  # an enum field without a map is never read
+
+        def value(keys: tuple[str, ...], getter: Getter) -> str:
+            return _convert(plan, getter, p.t(keys), p.s(keys), self.adapter)
+
+        def ok(keys: tuple[str, ...], getter: Getter) -> str:
+            return _accepts(plan, getter, p.t(keys), p.s(keys), self.adapter)
+
+        parts = [self._first(shape, plan.getters, value, ok) for shape in self.adapter.shapes]
+        return self._choose(parts)
+
+    def _choose(self, parts: list[tuple[str, str]]) -> tuple[str, str]:
+        if len(parts) == 1:
+            return parts[0]
+        value = f"(CASE {self.si} " + " ".join(f"WHEN {i} THEN {v}" for i, (v, _) in enumerate(parts)) + " END)"
+        ok = f"(CASE {self.si} " + " ".join(f"WHEN {i} THEN {o}" for i, (_, o) in enumerate(parts)) + " END)"
+        return value, ok
+
+    def _vocabulary(self, vocabularies: Sequence[Sequence[Getter]]) -> tuple[str, str, str]:
+        """(vocabulary index or -1, raw string or '', ok): the first present path of any vocabulary."""
+        p = self.paths
+        flat = [(index, getter) for index, getters in enumerate(vocabularies) for getter in getters]
+        parts_index, parts_raw, parts_ok = [], [], []
+        for shape in self.adapter.shapes:
+            present = [(i, self._keys(shape, g)) for i, g in flat]
+            parts_index.append(
+                "(CASE " + " ".join(f"WHEN {p.present(k)} THEN {i}" for i, k in present) + " ELSE -1 END)"
+                if present
+                else "-1"
+            )
+            parts_raw.append(
+                "(CASE " + " ".join(f"WHEN {p.present(k)} THEN {p.s(k)}" for _, k in present) + " ELSE '' END)"
+                if present
+                else "''"
+            )
+            parts_ok.append(
+                "(CASE "
+                + " ".join(f"WHEN {p.present(k)} THEN {p.t(k)} = 'VARCHAR'" for _, k in present)
+                + " ELSE true END)"
+                if present
+                else "true"
+            )
+        index, raw = self._choose(list(zip(parts_index, parts_raw, strict=True)))
+        ok = self._choose(list(zip(parts_ok, parts_ok, strict=True)))[0]
+        return index, raw, ok
+
+    def _read(self) -> list[str]:
+        return [name for name, plan in self.fields.items() if plan.kind != "connected" and plan.getters]
+
+    def reads(self) -> list[tuple[str, str]]:
+        """The row's values this table reads, each computed once: (expression, column name)."""
+        if self._reads is not None:
+            return self._reads
+        k = self.k
+        out = []
+        for name in self._read():
+            value, ok = self._field(self.fields[name])
+            out += [(value, f"f{k}_{name}"), (ok, f"a{k}_{name}")]
+        connected = self.fields.get("connected")
+        if connected is not None and connected.getters:
+            out += [(self._field(connected)[1], f"a{k}_connected"), (self._connected_state(), f"c{k}")]
+        for prefix, vocabularies in (("s", self.adapter.statuses), ("r", self.adapter.reasons)):
+            index, raw, ok = self._vocabulary([v.getters for v in vocabularies])
+            out += [(index, f"{prefix}v{k}"), (raw, f"{prefix}r{k}"), (ok, f"{prefix}ok{k}")]
+        self._reads = out
+        return out
+
+    def columns(self) -> dict[str, str]:
+        """Each canonical column this table decides without the outcome, and the flags the outcome is combined
+        with: ``bad`` (careful whatever the outcome), ``cbad`` (careful if the outcome needs the talk time),
+        ``eb``/``ab`` (ended_by/answered_by the payload gives), ``rnull``/``rfalse`` (a vendor retry the record
+        cannot claim, or that the attempts rule out)."""
+        k = self.k
+        read = self._read()
+
+        def get(name: str) -> str:
+            return f"f{k}_{name}" if name in read else "NULL"
+
+        call_id = get("call_id")
+        bad = [f"NOT a{k}_{name}" for name in read] + [f"{call_id} IS NULL"]
+        has_connected = f"a{k}_connected" in {name for _, name in self.reads()}
+        out: dict[str, str] = {"vendor": _quote(self.adapter.id), "call_id": call_id}
+        out["bad"] = "(" + " OR ".join(bad) + ")"
+        out["cbad"] = f"NOT a{k}_connected" if has_connected else "false"
+        out["eb"], out["ab"] = get("ended_by"), get("answered_by")
+        out["raw_status"] = f"nullif(sr{k}, '')"
+        out["raw_reason"] = f"nullif(rr{k}, '')"
+        out["direction"] = get("direction")
+        contact = get("contact_number")
+        inbound = f"({get('direction')} = 'inbound')"
+        from_number, to_number = get("from_number"), get("to_number")
+        if contact != "NULL":
+            from_number = f"CASE WHEN {inbound} THEN coalesce({from_number}, {contact}) ELSE {from_number} END"
+            to_number = f"CASE WHEN {inbound} THEN {to_number} ELSE coalesce({to_number}, {contact}) END"
+        out["from_number"], out["to_number"] = from_number, to_number
+        for name in ("agent_id", "campaign_id", "contact_id", "attempt", "created_at", "started_at", "ended_at"):
+            out[name] = get(name)
+        out["rnull"], out["rfalse"] = self._retry(get)
+        duration, started, ended = get("duration_seconds"), get("started_at"), get("ended_at")
+        if started != "NULL" and ended != "NULL":
+            spent = f"CAST(epoch_us({ended}) - epoch_us({started}) AS DOUBLE) / 1000000.0"
+            derived = f"CASE WHEN {ended} >= {started} THEN {spent} END"
+            duration = f"coalesce({duration}, {derived})" if duration != "NULL" else derived
+        out["duration_seconds"] = duration
+        out["recording_url"] = get("recording_url")
+        out["cost"] = get("cost")
+        out["analysis"] = self._analysis()
+        return out
+
+    def _retry(self, get: Any) -> tuple[str, str]:
+        """Whether a vendor retry cannot be claimed (a field it needs is missing), and whether the attempts rule
+        it out, for the fast path's vendor_may_retry rule."""
+        retries = self.adapter.retries
+        if retries is None:
+            return "false", "false"
+        required = [get(name) for name in retries.requires]
+        null = "(" + " OR ".join(f"{value} IS NULL" for value in required) + ")" if required else "false"
+        attempt = get("attempt")
+        ruled_out = "false"
+        if retries.max_attempts is not None and attempt != "NULL":
+            ruled_out = f"coalesce({attempt} >= {retries.max_attempts}, false)"
+        return null, ruled_out
+
+    def _analysis(self) -> str:
+        analysis = self.adapter.analysis
+        if not any(analysis.values()):
+            return "NULL"
+        p = self.paths
+
+        def build(shape: Shape) -> str:
+            entries = []
+            for key, getters in analysis.items():
+                if not getters:
+                    continue
+                keys = [self._keys(shape, g) for g in getters]
+                value = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN j[{p.of(k)}]" for k in keys) + " END)"
+                entries.append(f"struct_pack(k := {_quote(key)}, v := {value})")
+            kept = f"list_filter([{', '.join(entries)}], lambda x: x.v IS NOT NULL)"
+            return f"CASE WHEN len({kept}) > 0 THEN CAST(to_json(map_from_entries({kept})) AS VARCHAR) END"
+
+        return self._per_shape(build)
+
+    def key(self) -> str:
+        """The row's key into the outcome table, for a row of this table (NULL where a vocabulary value is of
+        the wrong type)."""
+        k = self.k
+        connected = f"c{k}" if f"a{k}_connected" in {name for _, name in self.reads()} else "0"
+        vendor = _quote(self.adapter.id)
+        parts = f"{vendor}, sv{k}, sr{k}, rv{k}, rr{k}, {connected}"
+        return f"CASE WHEN sok{k} AND rok{k} THEN concat_ws(chr(31), {parts}) END"
+
+    def _connected_state(self) -> str:
+        fields = {plan.name: plan for plan in self.adapter.fields}
+        plan = fields.get("connected")
+        if plan is None or not plan.getters:
+            return "0"
+        p = self.paths
+
+        def state(keys: tuple[str, ...], getter: Getter) -> str:
+            t, s = p.t(keys), p.s(keys)
+            if getter.format is not None:
+                return "2"
+            boolean = f"(CASE WHEN {s} = 'true' THEN 1.0 ELSE 0.0 END)"
+            number = f"CASE WHEN {t} = 'BOOLEAN' THEN {boolean} ELSE {_number(t, s)} END"
+            return f"(CASE WHEN {number} > 0 THEN 2 WHEN {number} = 0 THEN 1 ELSE 0 END)"
+
+        parts = [self._first(shape, plan.getters, state, lambda k, g: "true") for shape in self.adapter.shapes]
+        value = self._choose(parts)[0]
+        return f"coalesce({value}, 0)"
+
+
+def _accepts(plan: FieldPlan, getter: Getter, t: str, s: str, adapter: Adapter) -> str:
+    """Whether the present value passes the fast path's type test and converts there (else: careful)."""
+    kind = plan.kind
+    if kind == "connected":
+        if getter.format is not None:
+            return f"{t} = 'VARCHAR'"
+        return f"({t} = 'BOOLEAN' OR {_number(t, s)} >= 0)"
+    if kind == "text":
+        return f"{t} = 'VARCHAR'"
+    if kind == "phone":
+        return f"({t} = 'VARCHAR' AND regexp_full_match({s}, '{_E164}'))"
+    if kind == "raw":
+        return f"({t} = 'VARCHAR' AND {_enum(plan.name, s, adapter)} IS NOT NULL)"
+    if kind == "time":
+        fmt = getter.format or plan.format or "iso8601"
+        if fmt == "iso8601":
+            offset = f"{_OFFSET}?" if adapter_zone_is_utc(adapter) else _OFFSET  # naive: the vendor's zone
+            return (
+                f"({t} = 'VARCHAR' AND regexp_full_match({s}, '{_ISO}{offset}') "
+                f"AND TRY_CAST({s} AS TIMESTAMPTZ) IS NOT NULL)"
+            )
+        if fmt == "rfc2822":
+            return (  # '-0000', an unknown offset, is read in the vendor's zone: the careful path
+                f"({t} = 'VARCHAR' AND regexp_full_match({s}, '{_RFC2822}') AND NOT ends_with({s}, '-0000') "
+                f"AND {_rfc2822(s)} IS NOT NULL)"
+            )
+        if fmt in ("epoch", "epoch_ms", "auto"):
+            return f"({t} IN {_INTEGER_TYPES} AND TRY_CAST({s} AS HUGEINT) BETWEEN 0 AND {_epoch_limit(fmt)})"
+        return "false"  # rfc2822 and the rest: the careful path reads them
+    if kind in ("duration", "number"):
+        low = "0.0" if kind == "duration" else "-1e308"
+        return f"({_scaled(plan, getter, t, s)} BETWEEN {low} AND 1e308)"
+    if kind == "integer":
+        whole = f"({t} IN {_INTEGER_TYPES} OR ({t} = 'VARCHAR' AND regexp_full_match({s}, '[0-9]{{1,15}}')))"
+        return f"({whole} AND TRY_CAST({s} AS HUGEINT) + {plan.offset} BETWEEN 1 AND 9223372036854775807)"
+    raise AssertionError(kind)
+
+
+def _epoch_limit(fmt: str) -> int:
+    return _LAST_MILLISECOND if fmt == "epoch_ms" else _MS_ABOVE  # epoch, auto: whole seconds below 1e11
+
+
+def _convert(plan: FieldPlan, getter: Getter, t: str, s: str, adapter: Adapter) -> str:
+    kind = plan.kind
+    if kind in ("text", "phone"):
+        return s
+    if kind == "raw":
+        return _enum(plan.name, s, adapter)
+    if kind == "time":
+        fmt = getter.format or plan.format or "iso8601"
+        if fmt == "iso8601":
+            return f"TRY_CAST({s} AS TIMESTAMPTZ)"
+        if fmt == "rfc2822":
+            return _rfc2822(s)
+        if fmt == "epoch_ms":
+            return f"CAST(make_timestamp(TRY_CAST({s} AS BIGINT) * 1000) AS TIMESTAMPTZ)"
+        if fmt in ("epoch", "auto"):
+            return f"CAST(make_timestamp(TRY_CAST({s} AS BIGINT) * 1000000) AS TIMESTAMPTZ)"
+        return "CAST(NULL AS TIMESTAMPTZ)"
+    if kind in ("duration", "number"):
+        return _scaled(plan, getter, t, s)
+    if kind == "integer":
+        return f"TRY_CAST(TRY_CAST({s} AS HUGEINT) + {plan.offset} AS BIGINT)"
+    return "NULL"
+
+
+def _number(t: str, s: str) -> str:
+    """A JSON number, or a plain numeric string (``convert.number`` reads both), as DOUBLE; else NULL."""
+    return (
+        f"(CASE WHEN {t} IN {_NUMBER_TYPES} OR ({t} = 'VARCHAR' AND regexp_full_match({s}, '{_NUMERIC}')) "
+        f"THEN TRY_CAST({s} AS DOUBLE) END)"
+    )
+
+
+def _scaled(plan: FieldPlan, getter: Getter, t: str, s: str) -> str:
+    if plan.kind != "duration":
+        return _number(t, s)
+    multiplier, divisor = UNITS[getter.unit or plan.unit or "s"]
+    if divisor == 1.0:
+        return f"({_number(t, s)} * {multiplier!r})"
+    return f"({_number(t, s)} / {divisor!r})"
+
+
+def _rfc2822(s: str) -> str:
+    return f"try_strptime(regexp_replace({s}, '^[A-Za-z]{{3}}, ', ''), '%d %b %Y %H:%M:%S %z')"
+
+
+def adapter_zone_is_utc(adapter: Adapter) -> bool:
+    """Whether the table reads timestamps without an offset as UTC (its ``timezone``)."""
+    return adapter.zone is UTC
+
+
+def _enum(name: str, s: str, adapter: Adapter) -> str:
+    vocabulary = adapter.enums.get(name)
+    if vocabulary is None:
+        return "CAST(NULL AS VARCHAR)"
+    cases = []
+    for raw in vocabulary.values:
+        meaning = vocabulary.meaning(raw)
+        if meaning is not None:
+            cases.append(f"WHEN {_quote(raw)} THEN {_quote(str(_value(meaning)))}")
+    return f"(CASE {s} {' '.join(cases)} END)" if cases else "CAST(NULL AS VARCHAR)"

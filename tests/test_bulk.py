@@ -1,0 +1,192 @@
+"""The DuckDB path gives, row for row, the record normalize() gives: generated payloads of every vendor, named and
+detected, the documented fixtures, every input and output format; rows normalize() refuses go to the reject file."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import callstatus
+from callstatus import Error, export
+from callstatus.bulk import normalize_file, rows
+from callstatus.canonical import to_row
+from callstatus.testing import payloads, unknown_tokens
+
+VENDORS = callstatus.vendors()
+FIXTURES = Path(__file__).parent / "fixtures"
+SLOW = settings(deadline=None, max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _comparable(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with JSON text parsed and timestamps in one form, for comparing the two paths."""
+    out = {}
+    for key, value in row.items():
+        if key in ("raw", "analysis") and isinstance(value, str):
+            value = json.loads(value)
+        elif isinstance(value, datetime):
+            value = value.isoformat().replace("+00:00", "Z")
+        out[key] = value
+    return out
+
+
+def _expected(payload: Any, vendor: str | None) -> dict[str, Any] | None:
+    try:
+        return _comparable(to_row(callstatus.normalize(payload, vendor)))
+    except Error:
+        return None
+
+
+def _write_ndjson(path: Path, items: Sequence[Any]) -> None:
+    path.write_bytes(b"".join(orjson.dumps(item) + b"\n" for item in items))
+
+
+def _check(tmp: Path, items: Sequence[Any], vendor: str | None, name: str = "in.ndjson") -> None:
+    source = tmp / name
+    _write_ndjson(source, items)
+    out = tmp / "out.parquet"
+    summary = normalize_file(source, vendor, out=out, position=True)
+    got = {row.pop("position"): _comparable(row) for row in rows(out)}
+    expected = [_expected(item, vendor) for item in items]
+    assert summary.rows == len(items)
+    assert summary.rejected == sum(record is None for record in expected)
+    assert summary.by_sql + summary.by_normalize == len(got)
+    for index, record in enumerate(expected):
+        if record is None:
+            assert index not in got
+        else:
+            assert got[index] == record, index
+    rejected = [orjson.loads(line) for line in (tmp / "out.parquet.rejects.ndjson").read_bytes().splitlines()] if (
+        summary.rejects
+    ) else []  # fmt: skip
+    assert [item["position"] for item in rejected] == [i for i, record in enumerate(expected) if record is None]
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+@SLOW
+@given(batch=st.data())
+def test_the_duckdb_path_gives_normalizes_record_for_every_row(
+    tmp_path: Path, vendor: str, batch: st.DataObject
+) -> None:
+    items = batch.draw(st.lists(payloads(vendor), min_size=1, max_size=12))
+    _check(tmp_path, items, vendor)
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+@SLOW
+@given(batch=st.data())
+def test_unknown_values_take_the_careful_path_and_stay_raw(tmp_path: Path, vendor: str, batch: st.DataObject) -> None:
+    items = batch.draw(st.lists(payloads(vendor), min_size=1, max_size=6))
+    adapter = callstatus.get_adapter(vendor)
+    for item in items:
+        getter = adapter.statuses[0].getters[0]
+        found = adapter.locate(item)
+        if found is not None and not getter.from_root and len(getter.keys) == 1:
+            found[1][getter.keys[0]] = batch.draw(unknown_tokens(vendor))  # type: ignore[index]
+    _check(tmp_path, items, vendor)
+
+
+@SLOW
+@given(batch=st.data())
+def test_detection_per_row_matches_normalize_on_mixed_vendors(tmp_path: Path, batch: st.DataObject) -> None:
+    items = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=1, max_size=16))
+    _check(tmp_path, items, None)
+
+
+def test_every_documented_payload_of_every_table_named_and_detected(tmp_path: Path) -> None:
+    everything = []
+    for vendor in VENDORS:
+        items = [
+            json.loads(path.read_text(encoding="utf-8"))["payload"]
+            for path in sorted((FIXTURES / vendor).glob("*.json"))
+        ]
+        _check(tmp_path, items, vendor)
+        everything += items
+    _check(tmp_path, everything, None)  # one file of every vendor's payloads, each row's vendor detected
+
+
+def test_rows_normalize_refuses_go_to_the_reject_file_and_the_run_goes_on(tmp_path: Path) -> None:
+    good = {"call_id": "c1", "status": "completed", "queue_status": "complete"}
+    source = tmp_path / "mixed.ndjson"
+    source.write_bytes(orjson.dumps(good) + b"\n{broken json\n[1, 2]\n" + orjson.dumps({"nothing": "known"}) + b"\n")
+    out = tmp_path / "out.parquet"
+    summary = normalize_file(source, out=out, position=True)
+    assert (summary.rows, summary.rejected) == (4, 3)
+    assert [row["call_id"] for row in rows(out)] == ["c1"]
+    rejected = [orjson.loads(line) for line in Path(str(summary.rejects)).read_bytes().splitlines()]
+    assert [item["position"] for item in rejected] == [1, 2, 3]
+    assert rejected[0]["row"] == "{broken json" and all(item["error"] for item in rejected)
+
+
+def test_gzip_json_array_csv_and_parquet_inputs_and_ndjson_output(tmp_path: Path) -> None:
+    items = [json.loads(path.read_text())["payload"] for path in sorted((FIXTURES / "asterisk").glob("*.json"))]
+    expected = sorted(json.dumps(_expected(item, "asterisk"), sort_keys=True) for item in items)
+    gz = tmp_path / "cdr.ndjson.gz"
+    gz.write_bytes(gzip.compress(b"".join(orjson.dumps(item) + b"\n" for item in items)))
+    array = tmp_path / "cdr.json"
+    array.write_bytes(orjson.dumps(items))
+    csv_path = tmp_path / "cdr.csv"
+    names = sorted({key for item in items for key in item})
+    csv_path.write_text(
+        ",".join(names) + "\n" + "".join(",".join(str(item.get(n, "")) for n in names) + "\n" for item in items)
+    )
+    parquet = tmp_path / "raw.parquet"
+    pq.write_table(pa.table({"raw": [orjson.dumps(item).decode() for item in items]}), parquet)
+    for source in (gz, array, parquet):
+        out = tmp_path / (source.name + ".out.parquet")
+        normalize_file(source, "asterisk", out=out)
+        assert sorted(json.dumps(_comparable(row), sort_keys=True) for row in rows(out)) == expected, source.name
+    out = tmp_path / "csv.ndjson"
+    normalize_file(csv_path, "asterisk", out=out)  # CSV cells are text: empty cells are empty strings, as in a CDR
+    records = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert sorted(record["call_id"] for record in records) == sorted(item["uniqueid"] for item in items)
+    assert all(record["started_at"] is None or record["started_at"].endswith("Z") for record in records)
+
+
+def test_ndjson_output_is_the_export_layout(tmp_path: Path) -> None:
+    items = [json.loads(path.read_text())["payload"] for path in sorted((FIXTURES / "retell").glob("*.json"))]
+    source = tmp_path / "in.ndjson"
+    _write_ndjson(source, items)
+    out = tmp_path / "out.ndjson"
+    normalize_file(source, "retell", out=out)
+    exported = tmp_path / "exported.ndjson"
+    export.write((callstatus.normalize(item, "retell") for item in items), exported)
+    mine = sorted(out.read_bytes().splitlines())
+    theirs = sorted(exported.read_bytes().splitlines())
+    assert [_comparable(orjson.loads(a)) for a in mine] == [_comparable(orjson.loads(b)) for b in theirs]
+    assert [set(orjson.loads(a)) for a in mine] == [set(orjson.loads(b)) for b in theirs]
+
+
+def test_a_missing_file_and_an_unknown_format_are_usage_errors(tmp_path: Path) -> None:
+    with pytest.raises(callstatus.UsageError, match="no such file"):
+        normalize_file(tmp_path / "nope.ndjson", out=tmp_path / "o.parquet")
+    odd = tmp_path / "calls.xml"
+    odd.write_text("<calls/>")
+    with pytest.raises(callstatus.UsageError, match="input_format"):
+        normalize_file(odd, out=tmp_path / "o.parquet")
+
+
+def test_the_command_line_runs_the_duckdb_engine_and_counts_rejects(tmp_path: Path) -> None:
+    items = [json.loads(path.read_text())["payload"] for path in sorted((FIXTURES / "vapi").glob("*.json"))]
+    source = tmp_path / "calls.ndjson"
+    source.write_bytes(b"".join(orjson.dumps(item) + b"\n" for item in items) + b"not json\n")
+    out = tmp_path / "calls.parquet"
+    command = [sys.executable, "-m", "callstatus", "normalize", "--engine", "duckdb", str(source), "-o", str(out)]
+    result = subprocess.run(command, capture_output=True, timeout=120, check=False)
+    assert result.returncode == 1, result.stderr  # one row rejected
+    assert f"{len(items) + 1} rows" in result.stderr.decode() and "1 rejected" in result.stderr.decode()
+    assert sorted(row["call_id"] for row in rows(out)) == sorted(callstatus.normalize(item).call_id for item in items)
+    wrong = subprocess.run([*command[:-2], "--strict", "-o", str(out)], capture_output=True, timeout=120, check=False)
+    assert wrong.returncode == 2 and b"--strict" in wrong.stderr
