@@ -84,21 +84,23 @@ def outcome_rows(adapter: Adapter) -> Iterator[tuple[Any, ...]]:
 
 @attrs.define
 class _Paths:
-    """Every JSON path the select reads, each extracted once per row into the list ``j``."""
+    """JSON paths a stage reads, each extracted once per row into a list: the shapes' paths from the payload
+    (prefix ``q``), or a table's slots (its getters, whatever shape holds them; no prefix)."""
 
-    index: dict[tuple[str, ...], int] = attrs.field(factory=dict)
+    prefix: str = ""
+    index: dict[Any, int] = attrs.field(factory=dict)
 
-    def of(self, keys: Sequence[str]) -> int:
-        return self.index.setdefault(tuple(keys), len(self.index) + 1)
+    def of(self, key: Any) -> int:
+        return self.index.setdefault(key, len(self.index) + 1)
 
-    def t(self, keys: Sequence[str]) -> str:
-        return f"t{self.of(keys)}"
+    def t(self, key: Any) -> str:
+        return f"{self.prefix}t{self.of(key)}"
 
-    def s(self, keys: Sequence[str]) -> str:
-        return f"s{self.of(keys)}"
+    def s(self, key: Any) -> str:
+        return f"{self.prefix}s{self.of(key)}"
 
-    def present(self, keys: Sequence[str]) -> str:
-        return f"p{self.of(keys)}"
+    def present(self, key: Any) -> str:
+        return f"{self.prefix}p{self.of(key)}"
 
 
 @attrs.frozen
@@ -114,7 +116,7 @@ def compile_select(adapters: Sequence[Adapter], *, detect: bool) -> SqlPlan:
     """One select over ``src(pos BIGINT, raw VARCHAR)`` giving ``pos``, ``careful`` and the canonical columns.
     ``detect``: each row's vendor is the one table whose shapes fit (else careful); otherwise ``adapters`` holds
     the one named vendor."""
-    paths = _Paths()
+    paths = _Paths("q")
     blocks = [_Vendor(adapter, paths, index) for index, adapter in enumerate(adapters)]
     shape_indexes = [f"{block.shape_index()} AS {block.si}" for block in blocks]
     if detect:
@@ -136,9 +138,23 @@ def compile_select(adapters: Sequence[Adapter], *, detect: bool) -> SqlPlan:
     okey = "CASE vi " + " ".join(f"WHEN {block.k} THEN {block.key()}" for block in blocks) + " END"
     order = sorted(paths.index.items(), key=lambda item: item[1])
     listed = ", ".join(_quote(_json_path(keys)) for keys, _ in order) or "'$'"
-    typed = ", ".join(f"json_type(j[{i}]) AS t{i}, json_extract_string(j[{i}], '$') AS s{i}" for _, i in order)
+    qtyped = ", ".join(f"json_type(q[{i}]) AS qt{i}, json_extract_string(q[{i}], '$') AS qs{i}" for _, i in order)
+    qpresence = ", ".join(
+        f"(qt{i} IS NOT NULL AND qt{i} <> 'NULL' AND NOT (qt{i} = 'VARCHAR' AND qs{i} = '')) AS qp{i}" for _, i in order
+    )
+    slots = max(len(block.slots.index) for block in blocks)
+    extract = " ".join(
+        f"WHEN vi = {block.k} AND {block.si} = {number} THEN json_extract(raw, [{block.slot_paths(shape)}])"
+        for block in blocks
+        for number, shape in enumerate(block.adapter.shapes)
+        if block.slots.index
+    )
+    typed = ", ".join(
+        f"json_type(j[{i}]) AS t{i}, json_extract_string(j[{i}], '$') AS s{i}" for i in range(1, slots + 1)
+    )
     presence = ", ".join(
-        f"(t{i} IS NOT NULL AND t{i} <> 'NULL' AND NOT (t{i} = 'VARCHAR' AND s{i} = '')) AS p{i}" for _, i in order
+        f"(t{i} IS NOT NULL AND t{i} <> 'NULL' AND NOT (t{i} = 'VARCHAR' AND s{i} = '')) AS p{i}"
+        for i in range(1, slots + 1)
     )
     final = []
     for column in COLUMNS:
@@ -160,16 +176,20 @@ def compile_select(adapters: Sequence[Adapter], *, detect: bool) -> SqlPlan:
             final.append(f"narrow.{name}")
     sql = f"""
 WITH parsed AS (
-  SELECT pos, raw, CASE WHEN starts_with(ltrim(raw), '{{') THEN try(json_extract(raw, [{listed}])) END AS j
+  SELECT pos, raw, CASE WHEN starts_with(ltrim(raw), '{{') THEN try(json_extract(raw, [{listed}])) END AS q
   FROM src
 ),
-typed AS (SELECT pos, raw, j, {typed} FROM parsed),
-marked AS (SELECT *, {presence} FROM typed),
-shaped AS (SELECT *, {", ".join(shape_indexes)} FROM marked),
+qtyped AS (SELECT pos, raw, q, {qtyped} FROM parsed),
+qmarked AS (SELECT *, {qpresence} FROM qtyped),
+shaped AS (SELECT *, {", ".join(shape_indexes)} FROM qmarked),
 located AS (SELECT *, {vendor_index} AS vi FROM shaped),
-fielded AS (SELECT *, {", ".join(f"{expr} AS {name}" for expr, name in reads)} FROM located),
+sliced AS (SELECT pos, raw, q, vi, {", ".join(f"{b.si}" for b in blocks)}, {", ".join(f"qt{i}" for _, i in order)},
+                  CASE {extract or "WHEN false THEN NULL"} END AS j FROM located),
+typed AS (SELECT *, {typed or "NULL AS t0"} FROM sliced),
+marked AS (SELECT *, {presence or "NULL AS p0"} FROM typed),
+fielded AS (SELECT *, {", ".join(f"{expr} AS {name}" for expr, name in reads)} FROM marked),
 narrow AS (
-  SELECT pos, raw, coalesce(j IS NULL OR vi IS NULL OR {canonical} OR {by_vendor("bad")}, true) AS bad,
+  SELECT pos, raw, coalesce(q IS NULL OR vi IS NULL OR {canonical} OR {by_vendor("bad")}, true) AS bad,
          {okey} AS okey, {", ".join(narrow)}
   FROM fielded
 )
@@ -190,7 +210,18 @@ class _Vendor:
         self.si = f"si{index}"
         self.alias = f"o{index}"
         self.fields = {plan.name: plan for plan in adapter.fields}
+        self.slots = _Paths()
         self._reads: list[tuple[str, str]] | None = None
+        self.reads()  # every slot is known once the reads are built
+
+    def slot_paths(self, shape: Shape) -> str:
+        """The JSON paths of this table's slots in a record of ``shape``, in slot order."""
+        ordered = sorted(self.slots.index.items(), key=lambda item: item[1])
+        return ", ".join(_quote(_json_path(keys if root else (*shape.at, *keys))) for (root, keys), _ in ordered)
+
+    @staticmethod
+    def _slot(getter: Getter) -> tuple[bool, tuple[str, ...]]:
+        return getter.from_root, getter.keys
 
     def _keys(self, shape: Shape, getter: Getter) -> tuple[str, ...]:
         return getter.keys if getter.from_root else (*shape.at, *getter.keys)
@@ -214,73 +245,41 @@ class _Vendor:
         cases = " ".join(f"WHEN {self._shape_fit(shape)} THEN {i}" for i, shape in enumerate(self.adapter.shapes))
         return f"(CASE {cases} END)"
 
-    def _per_shape(self, build: Any) -> str:
-        """An expression per shape (the one that fits), as one CASE."""
-        shapes = self.adapter.shapes
-        if len(shapes) == 1:
-            return str(build(shapes[0]))
-        cases = " ".join(f"WHEN {i} THEN {build(shape)}" for i, shape in enumerate(shapes))
-        return f"(CASE {self.si} {cases} END)"
-
-    def _first(self, shape: Shape, getters: Sequence[Getter], value: Any, ok: Any) -> tuple[str, str]:
+    def _first(self, getters: Sequence[Getter], value: Any, ok: Any) -> tuple[str, str]:
         """The first present getter's converted value, and whether it passed the fast path's test."""
         if not getters:
             return "NULL", "true"
-        values = " ".join(
-            f"WHEN {self.paths.present(self._keys(shape, g))} THEN {value(self._keys(shape, g), g)}" for g in getters
-        )
-        oks = " ".join(
-            f"WHEN {self.paths.present(self._keys(shape, g))} THEN {ok(self._keys(shape, g), g)}" for g in getters
-        )
+        p = self.slots
+        values = " ".join(f"WHEN {p.present(self._slot(g))} THEN {value(self._slot(g), g)}" for g in getters)
+        oks = " ".join(f"WHEN {p.present(self._slot(g))} THEN {ok(self._slot(g), g)}" for g in getters)
         return f"(CASE {values} END)", f"(CASE {oks} ELSE true END)"
 
     def _field(self, plan: FieldPlan) -> tuple[str, str]:
-        p = self.paths
+        p = self.slots
         if plan.kind == "raw" and plan.name not in self.adapter.enums:
             return "NULL", "true"  # an enum field without a map is never read
 
-        def value(keys: tuple[str, ...], getter: Getter) -> str:
+        def value(keys: tuple[bool, tuple[str, ...]], getter: Getter) -> str:
             return _convert(plan, getter, p.t(keys), p.s(keys), self.adapter)
 
-        def ok(keys: tuple[str, ...], getter: Getter) -> str:
+        def ok(keys: tuple[bool, tuple[str, ...]], getter: Getter) -> str:
             return _accepts(plan, getter, p.t(keys), p.s(keys), self.adapter)
 
-        parts = [self._first(shape, plan.getters, value, ok) for shape in self.adapter.shapes]
-        return self._choose(parts)
-
-    def _choose(self, parts: list[tuple[str, str]]) -> tuple[str, str]:
-        if len(parts) == 1:
-            return parts[0]
-        value = f"(CASE {self.si} " + " ".join(f"WHEN {i} THEN {v}" for i, (v, _) in enumerate(parts)) + " END)"
-        ok = f"(CASE {self.si} " + " ".join(f"WHEN {i} THEN {o}" for i, (_, o) in enumerate(parts)) + " END)"
-        return value, ok
+        return self._first(plan.getters, value, ok)
 
     def _vocabulary(self, vocabularies: Sequence[Sequence[Getter]]) -> tuple[str, str, str]:
         """(vocabulary index or -1, raw string or '', ok): the first present path of any vocabulary."""
-        p = self.paths
-        flat = [(index, getter) for index, getters in enumerate(vocabularies) for getter in getters]
-        parts_index, parts_raw, parts_ok = [], [], []
-        for shape in self.adapter.shapes:
-            present = [(i, self._keys(shape, g)) for i, g in flat]
-            parts_index.append(
-                "(CASE " + " ".join(f"WHEN {p.present(k)} THEN {i}" for i, k in present) + " ELSE -1 END)"
-                if present
-                else "-1"
-            )
-            parts_raw.append(
-                "(CASE " + " ".join(f"WHEN {p.present(k)} THEN {p.s(k)}" for _, k in present) + " ELSE '' END)"
-                if present
-                else "''"
-            )
-            parts_ok.append(
-                "(CASE "
-                + " ".join(f"WHEN {p.present(k)} THEN {p.t(k)} = 'VARCHAR'" for _, k in present)
-                + " ELSE true END)"
-                if present
-                else "true"
-            )
-        index, raw = self._choose(list(zip(parts_index, parts_raw, strict=True)))
-        ok = self._choose(list(zip(parts_ok, parts_ok, strict=True)))[0]
+        p = self.slots
+        present = [(index, self._slot(getter)) for index, getters in enumerate(vocabularies) for getter in getters]
+        if not present:
+            return "-1", "''", "true"
+        index = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN {i}" for i, k in present) + " ELSE -1 END)"
+        raw = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN {p.s(k)}" for _, k in present) + " ELSE '' END)"
+        ok = (
+            "(CASE "
+            + " ".join(f"WHEN {p.present(k)} THEN {p.t(k)} = 'VARCHAR'" for _, k in present)
+            + " ELSE true END)"
+        )
         return index, raw, ok
 
     def _read(self) -> list[str]:
@@ -364,20 +363,16 @@ class _Vendor:
         analysis = self.adapter.analysis
         if not any(analysis.values()):
             return "NULL"
-        p = self.paths
-
-        def build(shape: Shape) -> str:
-            entries = []
-            for key, getters in analysis.items():
-                if not getters:
-                    continue
-                keys = [self._keys(shape, g) for g in getters]
-                value = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN j[{p.of(k)}]" for k in keys) + " END)"
-                entries.append(f"struct_pack(k := {_quote(key)}, v := {value})")
-            kept = f"list_filter([{', '.join(entries)}], lambda x: x.v IS NOT NULL)"
-            return f"CASE WHEN len({kept}) > 0 THEN CAST(to_json(map_from_entries({kept})) AS VARCHAR) END"
-
-        return self._per_shape(build)
+        p = self.slots
+        entries = []
+        for key, getters in analysis.items():
+            if not getters:
+                continue
+            slots = [self._slot(g) for g in getters]
+            value = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN j[{p.of(k)}]" for k in slots) + " END)"
+            entries.append(f"struct_pack(k := {_quote(key)}, v := {value})")
+        kept = f"list_filter([{', '.join(entries)}], lambda x: x.v IS NOT NULL)"
+        return f"CASE WHEN len({kept}) > 0 THEN CAST(to_json(map_from_entries({kept})) AS VARCHAR) END"
 
     def key(self) -> str:
         """The row's key into the outcome table, for a row of this table (NULL where a vocabulary value is of
@@ -393,9 +388,9 @@ class _Vendor:
         plan = fields.get("connected")
         if plan is None or not plan.getters:
             return "0"
-        p = self.paths
+        p = self.slots
 
-        def state(keys: tuple[str, ...], getter: Getter) -> str:
+        def state(keys: tuple[bool, tuple[str, ...]], getter: Getter) -> str:
             t, s = p.t(keys), p.s(keys)
             if getter.format is not None:
                 return "2"
@@ -403,8 +398,7 @@ class _Vendor:
             number = f"CASE WHEN {t} = 'BOOLEAN' THEN {boolean} ELSE {_number(t, s)} END"
             return f"(CASE WHEN {number} > 0 THEN 2 WHEN {number} = 0 THEN 1 ELSE 0 END)"
 
-        parts = [self._first(shape, plan.getters, state, lambda k, g: "true") for shape in self.adapter.shapes]
-        value = self._choose(parts)[0]
+        value = self._first(plan.getters, state, lambda k, g: "true")[0]
         return f"coalesce({value}, 0)"
 
 
