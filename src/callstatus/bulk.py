@@ -19,6 +19,7 @@ import orjson
 
 from .canonical import COLUMNS, to_row
 from .errors import Error, UsageError
+from .export import arrow_schema
 from .normalize import normalize
 from .registry import Registry, default_registry
 from .sqlplan import OUTCOME_COLUMNS, compile_select
@@ -255,18 +256,8 @@ def _careful(
 
 
 def _arrow_schema(pa: Any, position: bool) -> Any:
-    kinds = {
-        "string": pa.string(),
-        "json": pa.string(),
-        "integer": pa.int64(),
-        "number": pa.float64(),
-        "boolean": pa.bool_(),
-        "timestamp": pa.timestamp("us", tz="UTC"),
-    }
-    fields = [pa.field(column.name, kinds[column.kind]) for column in COLUMNS]
-    if position:
-        fields.append(pa.field("position", pa.int64()))
-    return pa.schema(fields)
+    schema = arrow_schema(pa)
+    return schema.append(pa.field("position", pa.int64())) if position else schema
 
 
 def _write(connection: Any, query: str, target: Path, kind: Output) -> None:

@@ -139,12 +139,8 @@ def _write_ndjson(records: Iterable[CallRecord], stream: IO[bytes]) -> int:
     return count
 
 
-def _write_parquet(records: Iterable[CallRecord], stream: IO[bytes]) -> int:
-    try:
-        import pyarrow as pa  # type: ignore[import-untyped]
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
-    except ImportError:
-        raise UsageError("Parquet export needs pyarrow: pip install 'callstatus[export]'") from None
+def arrow_schema(pa: Any) -> Any:
+    """The flat layout as an Arrow schema (``pa`` is the pyarrow module): Parquet exports and bulk output."""
     types = {
         "string": pa.string(),
         "json": pa.string(),
@@ -153,7 +149,7 @@ def _write_parquet(records: Iterable[CallRecord], stream: IO[bytes]) -> int:
         "boolean": pa.bool_(),
         "timestamp": pa.timestamp("us", tz="UTC"),
     }
-    schema = pa.schema(
+    return pa.schema(
         [
             pa.field(
                 column.name,
@@ -164,6 +160,15 @@ def _write_parquet(records: Iterable[CallRecord], stream: IO[bytes]) -> int:
             for column in COLUMNS
         ]
     )
+
+
+def _write_parquet(records: Iterable[CallRecord], stream: IO[bytes]) -> int:
+    try:
+        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    except ImportError:
+        raise UsageError("Parquet export needs pyarrow: pip install 'callstatus[export]'") from None
+    schema = arrow_schema(pa)
     count = 0
     with pq.ParquetWriter(stream, schema) as writer:
         for batch in batched(records, _BATCH):
