@@ -190,3 +190,18 @@ def test_the_command_line_runs_the_duckdb_engine_and_counts_rejects(tmp_path: Pa
     assert sorted(row["call_id"] for row in rows(out)) == sorted(callstatus.normalize(item).call_id for item in items)
     wrong = subprocess.run([*command[:-2], "--strict", "-o", str(out)], capture_output=True, timeout=120, check=False)
     assert wrong.returncode == 2 and b"--strict" in wrong.stderr
+
+
+ODD_ISO = ["2024-01-01T24:00:00Z", "2024-01-01T23:59:60Z", "2024-02-30T10:00:00Z", "2024-01-01T10:00:00.1234567Z",
+           "2024-01-01T10:00:00+05:30", "2024-01-01 10:00:00", "2024-01-01T10:00:00-00:00", "2024-01-01T10:00:00+24:00",
+           "2024-01-01", "20240101T100000Z", "2024-01-01T10:00:00.5+00:00"]  # fmt: skip
+ODD_RFC2822 = ["Tue, 31 Aug 2010 24:36:44 +0000", "Tue, 31 Aug 2010 20:36:60 +0000", "31 Feb 2010 20:36:44 +0000",
+               "Tue, 31 Aug 2010 20:36:44 -0000", "Tue, 31 Aug 2010 20:36:44 +9999", "1 Aug 2010 20:36:44 -0530",
+               "Tue, 31 Aug 2010 20:36:44 GMT"]  # fmt: skip
+
+
+def test_odd_timestamps_read_alike_on_both_paths(tmp_path: Path) -> None:
+    nexa = json.loads((FIXTURES / "dialnexa" / "list_calls_item.json").read_text())["payload"]
+    _check(tmp_path, [dict(nexa, created_at=value) for value in ODD_ISO], "dialnexa")
+    twilio = json.loads((FIXTURES / "twilio" / "call_completed.json").read_text())["payload"]
+    _check(tmp_path, [dict(twilio, date_created=value) for value in ODD_RFC2822], "twilio")

@@ -32,11 +32,13 @@ spelling ('' for none), connected state (0 unknown, 1 no, 2 yes), the outcome, a
 connected state (then a talk time the fast path cannot read sends the row to the careful path)."""
 
 _E164 = r"\+[1-9][0-9]{1,14}"
-_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+_CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"  # no hour 24, no leap second: Python refuses both
+_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]" + _CLOCK + r"(\.[0-9]{1,6})?"
 _OFFSET = r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
 _RFC2822 = (
     r"((Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?[0-9]{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} "
-    r"[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}"
+    + _CLOCK
+    + r" [+-]([01][0-9]|2[0-3])[0-5][0-9]"
 )
 _NUMERIC = r"-?[0-9]{1,15}(\.[0-9]{1,15})?"  # a numeric string float() and DuckDB read alike
 _LAST_MILLISECOND = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z: later epochs are not a datetime in Python
@@ -430,7 +432,7 @@ def _accepts(plan: FieldPlan, getter: Getter, t: str, s: str, adapter: Adapter) 
             )
         if fmt in ("epoch", "epoch_ms", "auto"):
             return f"({t} IN {_INTEGER_TYPES} AND TRY_CAST({s} AS HUGEINT) BETWEEN 0 AND {_epoch_limit(fmt)})"
-        return "false"  # rfc2822 and the rest: the careful path reads them
+        return "false"  # any other format: the careful path reads it
     if kind in ("duration", "number"):
         low = "0.0" if kind == "duration" else "-1e308"
         return f"({_scaled(plan, getter, t, s)} BETWEEN {low} AND 1e308)"
