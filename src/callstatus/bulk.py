@@ -29,7 +29,6 @@ __all__ = ["BulkSummary", "normalize_file"]
 Input = Literal["ndjson", "json", "csv", "parquet"]
 Output = Literal["parquet", "ndjson"]
 _CHUNK = 50_000
-_NAMES = [column.name for column in COLUMNS]
 
 
 def _needs(module: str) -> Any:

@@ -121,10 +121,14 @@ def compile_select(adapters: Sequence[Adapter], *, detect: bool) -> SqlPlan:
     paths = _Paths("q")
     blocks = [_Vendor(adapter, paths, index) for index, adapter in enumerate(adapters)]
     shape_indexes = [f"{block.shape_index()} AS {block.si}" for block in blocks]
-    if detect:
-        count = " + ".join(f"CAST({block.si} IS NOT NULL AS INTEGER)" for block in blocks)
-        which = "CASE " + " ".join(f"WHEN {block.si} IS NOT NULL THEN {block.k}" for block in blocks) + " END"
-        vendor_index = f"CASE WHEN ({count}) = 1 THEN {which} END"
+    scores = ""
+    if detect:  # Registry.match: the one table whose fitting shape scores highest; a tie is ambiguous
+        shape_indexes += [f"coalesce({block.shape_score()}, -1) AS sc{block.k}" for block in blocks]
+        best = f"greatest({', '.join(f'sc{block.k}' for block in blocks)})"
+        scores = f", {best} AS best" if len(blocks) > 1 else f", sc{blocks[0].k} AS best"
+        count = " + ".join(f"CAST(sc{block.k} = best AS INTEGER)" for block in blocks)
+        which = "CASE " + " ".join(f"WHEN sc{block.k} = best THEN {block.k}" for block in blocks) + " END"
+        vendor_index = f"CASE WHEN best >= 0 AND ({count}) = 1 THEN {which} END"
     else:
         vendor_index = f"CASE WHEN {blocks[0].si} IS NOT NULL THEN 0 END"
     reads = [item for block in blocks for item in block.reads()]
@@ -184,7 +188,8 @@ WITH parsed AS (
 qtyped AS (SELECT pos, raw, q, {qtyped} FROM parsed),
 qmarked AS (SELECT *, {qpresence} FROM qtyped),
 shaped AS (SELECT *, {", ".join(shape_indexes)} FROM qmarked),
-located AS (SELECT *, {vendor_index} AS vi FROM shaped),
+scored AS (SELECT *{scores} FROM shaped),
+located AS (SELECT *, {vendor_index} AS vi FROM scored),
 sliced AS (SELECT pos, raw, q, vi, {", ".join(f"{b.si}" for b in blocks)}, {", ".join(f"qt{i}" for _, i in order)},
                   CASE {extract or "WHEN false THEN NULL"} END AS j FROM located),
 typed AS (SELECT *, {typed or "NULL AS t0"} FROM sliced),
@@ -241,6 +246,16 @@ class _Vendor:
                 f"({p.t(keys)} = 'VARCHAR' AND regexp_full_match({p.s(keys)}, {_quote(matcher.pattern.pattern)}))"
             )
         return "(" + " AND ".join(tests or ["true"]) + ")"
+
+    def shape_score(self) -> str:
+        """``Shape.score`` of the fitting shape: how much of the payload it accounts for; NULL when none fits."""
+        p = self.paths
+        cases = []
+        for i, shape in enumerate(self.adapter.shapes):
+            fixed = len(shape.at) + len(shape.all) + len(shape.none) + 2 * len(shape.match)
+            hits = "".join(f" + CAST({p.present(self._keys(shape, g))} AS INTEGER)" for g in shape.any)
+            cases.append(f"WHEN {i} THEN {fixed}{hits}")
+        return f"(CASE {self.si} {' '.join(cases)} END)"
 
     def shape_index(self) -> str:
         """The index of the first shape of the table that fits the row, NULL when none does."""
@@ -420,7 +435,7 @@ def _accepts(plan: FieldPlan, getter: Getter, t: str, s: str, adapter: Adapter) 
     if kind == "time":
         fmt = getter.format or plan.format or "iso8601"
         if fmt == "iso8601":
-            offset = f"{_OFFSET}?" if adapter_zone_is_utc(adapter) else _OFFSET  # naive: the vendor's zone
+            offset = f"{_OFFSET}?" if adapter.zone is UTC else _OFFSET  # naive: read in the vendor's zone
             return (
                 f"({t} = 'VARCHAR' AND regexp_full_match({s}, '{_ISO}{offset}') "
                 f"AND TRY_CAST({s} AS TIMESTAMPTZ) IS NOT NULL)"
@@ -489,11 +504,6 @@ def _scaled(plan: FieldPlan, getter: Getter, t: str, s: str) -> str:
 
 def _rfc2822(s: str) -> str:
     return f"try_strptime(regexp_replace({s}, '^[A-Za-z]{{3}}, ', ''), '%d %b %Y %H:%M:%S %z')"
-
-
-def adapter_zone_is_utc(adapter: Adapter) -> bool:
-    """Whether the table reads timestamps without an offset as UTC (its ``timezone``)."""
-    return adapter.zone is UTC
 
 
 def _enum(name: str, s: str, adapter: Adapter) -> str:
