@@ -22,3 +22,28 @@ docs = "https://example.com/docs#states"
 values = ["Queued", "Answered", "Done", "Busy"]
 map = { Queued = "queued", Answered = "in_progress", Done = "completed", Busy = "busy" }
 """
+
+
+def form_calls_table(vendor: str, name: str, fields: str = "") -> str:
+    """The head of a table whose calls are Twilio-like form fields (CallSid, CallStatus), for webhook tests that
+    add their own [webhook] section."""
+    return f"""
+[vendor]
+id = "{vendor}"
+name = "{name}"
+docs = ["https://example.com/docs"]
+checked = 2026-11-01
+
+[[shapes]]
+name = "call"
+all = ["CallSid", "CallStatus"]
+
+[fields]
+call_id = ["CallSid"]
+{fields}
+[status.state]
+paths = ["CallStatus"]
+docs = "https://example.com/docs#states"
+values = ["ringing", "completed"]
+map = {{ ringing = "ringing", completed = "completed" }}
+"""

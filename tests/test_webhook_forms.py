@@ -8,33 +8,16 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from table_samples import form_calls_table
 
 from callstatus import Registry
 from callstatus.events import EventType
 from callstatus.tables import compile_table, parse_table
 from callstatus.webhooks import MAX_FORM_FIELDS, WebhookAuthError, WebhookError, parse_webhook
 
-TABLE = """
-[vendor]
-id = "formco"
-name = "Form Co"
-docs = ["https://example.com/docs"]
-checked = 2026-11-01
-
-[[shapes]]
-name = "call"
-all = ["CallSid", "CallStatus"]
-
-[fields]
-call_id = ["CallSid"]
-to_number = ["To"]
-
-[status.state]
-paths = ["CallStatus"]
-docs = "https://example.com/docs#states"
-values = ["ringing", "completed"]
-map = { ringing = "ringing", completed = "completed" }
-
+TABLE = (
+    form_calls_table("formco", "Form Co", 'to_number = ["To"]\n')
+    + """
 [webhook]
 default_event = { event = "call_ended", requires = ["CallSid"] }
 
@@ -48,6 +31,7 @@ map = { completed = "call_ended" }
 scheme = "token"
 headers = ["x-formco-secret"]
 """
+)
 
 REGISTRY = Registry({"formco": compile_table(parse_table(TABLE, "formco.toml"), "formco.toml")})
 _unsigned = functools.partial(parse_webhook, allow_unsigned=True, registry=REGISTRY)

@@ -18,6 +18,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from table_samples import form_calls_table
 
 from callstatus import Registry, TableError, UsageError
 from callstatus.events import EventType
@@ -29,26 +30,9 @@ SECRET = "whsec_scheme-S3cret-value-0123456789abcdef"
 NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 URL = "https://example.com/hooks/acme?tenant=7"
 
-BASE = """
-[vendor]
-id = "acme"
-name = "Acme Voice"
-docs = ["https://example.com/docs"]
-checked = 2026-11-01
-
-[[shapes]]
-name = "call"
-all = ["CallSid", "CallStatus"]
-
-[fields]
-call_id = ["CallSid"]
-
-[status.state]
-paths = ["CallStatus"]
-docs = "https://example.com/docs#states"
-values = ["ringing", "completed"]
-map = { ringing = "ringing", completed = "completed" }
-
+BASE = (
+    form_calls_table("acme", "Acme Voice")
+    + """
 [webhook]
 
 [webhook.event]
@@ -59,6 +43,7 @@ map = { "call.done" = "call_ended" }
 
 [webhook.signature]
 """
+)
 
 SCHEMES = {
     "twilio": 'scheme = "hmac-sha1-url"\nheaders = ["X-Twilio-Signature"]\nbody_hash_query = "bodySHA256"\n',
