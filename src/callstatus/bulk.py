@@ -93,12 +93,13 @@ def normalize_file(
         _outcomes(connection, plan.outcomes)
         kind = input_format or _input(source)
         raw_column = _raw_column(connection, source) if kind == "parquet" else None
-        connection.execute(f"CREATE TEMP VIEW src AS {_source(source, kind, raw_column)}")
-        connection.execute(f"CREATE TEMP TABLE normalized AS {plan.sql}")  # one pass over the input
+        connection.execute(f"CREATE TEMP TABLE lines AS {_source(source, kind, raw_column)}")  # read once, in order
+        connection.execute("CREATE TEMP VIEW src AS SELECT rowid AS pos, raw FROM lines")
+        connection.execute(f"CREATE TEMP TABLE normalized AS SELECT * EXCLUDE (raw) FROM ({plan.sql})")
         rejects_path = target.with_name(target.name + ".rejects.ndjson")
-        by_normalize, rejected, late = _careful(connection, vendor, registry, rejects_path, position)
-        rows = connection.execute("SELECT count(*) FROM normalized").fetchall()[0][0]
-        fast = f"SELECT {_decided_columns(position)} FROM normalized WHERE NOT careful"
+        by_normalize, rejected, blank, late = _careful(connection, vendor, registry, rejects_path, position)
+        rows = connection.execute("SELECT count(*) FROM normalized").fetchall()[0][0] - blank
+        fast = f"SELECT {_decided_columns(position)} FROM normalized JOIN src USING (pos) WHERE NOT careful"
         if late is not None:
             connection.register("late_rows", late)
             fast += f" UNION ALL SELECT {', '.join(_late_columns(position))} FROM late_rows"
@@ -132,23 +133,20 @@ def _literal(path: Path) -> str:
 
 
 def _source(path: Path, kind: Input, raw_column: str | None = None) -> str:
-    """``(pos, raw)``: each record's 0-based position and JSON text."""
+    """``raw``: each record's JSON text, in input order (an NDJSON file's lines, blank ones too)."""
     file = _literal(path)
-    if kind == "ndjson":
-        body = (  # each line as text, JSON or not: a broken line is rejected, not the file
+    if kind == "ndjson":  # each line as text, JSON or not: a broken line is rejected, not the file
+        return (
             f"SELECT raw FROM read_csv({file}, columns = {{'raw': 'VARCHAR'}}, header = false, delim = chr(31), "
-            "quote = '', escape = '', auto_detect = false, strict_mode = false, new_line = '\\n') "
-            "WHERE trim(raw) <> ''"
+            "quote = '', escape = '', auto_detect = false, strict_mode = false, new_line = '\\n')"
         )
-    elif kind == "json":
-        body = f"SELECT CAST(json AS VARCHAR) AS raw FROM read_json_objects({file}, format = 'array')"
-    elif kind == "csv":
-        body = f"SELECT CAST(to_json(t) AS VARCHAR) AS raw FROM read_csv({file}, all_varchar = true) AS t"
-    elif raw_column is not None:  # the vendor's JSON text, one record per row
-        body = f'SELECT CAST("{raw_column}" AS VARCHAR) AS raw FROM read_parquet({file})'
-    else:
-        body = f"SELECT CAST(to_json(t) AS VARCHAR) AS raw FROM read_parquet({file}) AS t"
-    return f"SELECT row_number() OVER () - 1 AS pos, raw FROM ({body})"
+    if kind == "json":
+        return f"SELECT CAST(json AS VARCHAR) AS raw FROM read_json_objects({file}, format = 'array')"
+    if kind == "csv":
+        return f"SELECT CAST(to_json(t) AS VARCHAR) AS raw FROM read_csv({file}, all_varchar = true) AS t"
+    if raw_column is not None:  # the vendor's JSON text, one record per row
+        return f'SELECT CAST("{raw_column}" AS VARCHAR) AS raw FROM read_parquet({file})'
+    return f"SELECT CAST(to_json(t) AS VARCHAR) AS raw FROM read_parquet({file}) AS t"
 
 
 def _raw_column(connection: Any, path: Path) -> str | None:
@@ -219,18 +217,24 @@ def _late_columns(position: bool) -> list[str]:
 
 def _careful(
     connection: Any, vendor: str | None, registry: Registry, rejects: Path, position: bool
-) -> tuple[int, int, Any]:
-    """Run ``normalize()`` on the rows SQL left: their records as an Arrow table, failures to ``rejects``."""
+) -> tuple[int, int, int, Any]:
+    """Run ``normalize()`` on the rows SQL left: how many it normalised, refused (written to ``rejects``) and
+    skipped as blank, and their records as an Arrow table."""
     pa = _needs("pyarrow")
     schema = _arrow_schema(pa, position)
-    done = failed = 0
+    done = failed = blank = 0
     batches = []
     reject_stream = None
     try:
-        result = connection.execute("SELECT pos, raw FROM normalized WHERE careful ORDER BY pos")
+        result = connection.execute(
+            "SELECT pos, raw FROM src WHERE pos IN (SELECT pos FROM normalized WHERE careful) ORDER BY pos"
+        )
         while chunk := result.fetchmany(_CHUNK):
             rows = []
             for pos, raw in chunk:
+                if not raw.strip():  # a blank line: no record
+                    blank += 1
+                    continue
                 try:
                     record = normalize(raw.encode(), vendor, registry=registry)
                 except Error as exc:
@@ -251,7 +255,7 @@ def _careful(
             reject_stream.close()
     if not failed and rejects.exists():
         rejects.unlink()
-    return done, failed, pa.Table.from_batches(batches, schema=schema) if batches else None
+    return done, failed, blank, pa.Table.from_batches(batches, schema=schema) if batches else None
 
 
 def _arrow_schema(pa: Any, position: bool) -> Any:

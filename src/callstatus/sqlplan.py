@@ -14,6 +14,7 @@ from datetime import UTC
 from typing import Any
 
 import attrs
+import orjson
 
 from ._codegen import FieldPlan, Getter
 from .adapter import Adapter, Shape
@@ -43,8 +44,7 @@ _RFC2822 = (
 _NUMERIC = r"-?[0-9]{1,15}(\.[0-9]{1,15})?"  # a numeric string float() and DuckDB read alike
 _LAST_MILLISECOND = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z: later epochs are not a datetime in Python
 _MS_ABOVE = 99_999_999_999  # convert.timestamp reads 1e11 and more as milliseconds
-_NUMBER_TYPES = "('BIGINT', 'UBIGINT', 'DOUBLE')"
-_INTEGER_TYPES = "('BIGINT', 'UBIGINT')"
+_NUMBER_STARTS = "('-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9')"
 
 
 def _quote(text: str) -> str:
@@ -86,8 +86,8 @@ def outcome_rows(adapter: Adapter) -> Iterator[tuple[Any, ...]]:
 
 @attrs.define
 class _Paths:
-    """JSON paths a stage reads, each extracted once per row into a list: the shapes' paths from the payload
-    (prefix ``q``), or a table's slots (its getters, whatever shape holds them; no prefix)."""
+    """JSON paths a stage reads, numbered: the shapes' paths from the payload (prefix ``q``), or a table's slots
+    (its getters, whatever shape holds them; no prefix). Each is read once per row (``_Texts``)."""
 
     prefix: str = ""
     index: dict[Any, int] = attrs.field(factory=dict)
@@ -103,6 +103,76 @@ class _Paths:
 
     def present(self, key: Any) -> str:
         return f"{self.prefix}p{self.of(key)}"
+
+
+class _Texts:
+    """Every payload path the select reads, parsed once per row by one ``json_transform`` into a struct; each
+    path's value is its JSON text (NULL when absent or null). A path that is also the parent of another, or that
+    differs from another only in case, is read with ``json_extract`` instead (a struct field cannot be both)."""
+
+    def __init__(self, paths: Sequence[tuple[str, ...]]) -> None:
+        prefixes = {keys[:end] for keys in paths for end in range(1, len(keys) + 1)}
+        spellings: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+        for prefix in prefixes:  # struct field names ignore case: keys differing only in case cannot share one
+            spellings.setdefault(tuple(key.lower() for key in prefix), set()).add(prefix)
+        parents = {keys[:end] for keys in paths for end in range(1, len(keys))}
+        self.apart = parents | {
+            keys
+            for keys in paths
+            if any(len(spellings[tuple(key.lower() for key in keys[:end])]) > 1 for end in range(1, len(keys) + 1))
+        }
+        self.leaves = sorted(set(paths) - self.apart)
+
+    def spec(self) -> str:
+        tree: dict[str, Any] = {}
+        for keys in self.leaves:
+            node = tree
+            for key in keys[:-1]:
+                node = node.setdefault(key, {})
+            node[keys[-1]] = "JSON"
+        return orjson.dumps(tree or {"": "JSON"}).decode()
+
+    def of(self, keys: tuple[str, ...]) -> str:
+        if keys in self.apart:
+            extracted = f"nullif(CAST(json_extract(raw, {_quote(_json_path(keys))}) AS VARCHAR), 'null')"
+            return f"CASE WHEN q IS NOT NULL THEN {extracted} END"
+        return "CAST(q" + "".join(f"[{_quote(key)}]" for key in keys) + " AS VARCHAR)"
+
+
+def _type(x: str) -> str:
+    """A value's JSON type, told by the first character of its JSON text (see ``_is_string`` and the others)."""
+    return f"left({x}, 1)"
+
+
+def _is_string(t: str) -> str:
+    return f"{t} = '\"'"
+
+
+def _is_boolean(t: str) -> str:
+    return f"{t} IN ('t', 'f')"
+
+
+def _is_number(t: str) -> str:
+    return f"{t} IN {_NUMBER_STARTS}"
+
+
+def _is_integer(t: str, s: str) -> str:
+    """A JSON number written without a fraction or an exponent (``s`` holds its JSON text)."""
+    return f"({_is_number(t)} AND NOT (contains({s}, '.') OR contains({s}, 'e') OR contains({s}, 'E')))"
+
+
+def _string(x: str) -> str:
+    """A value's text as ``json_extract_string`` gives it: a string unquoted (unescaped where it needs), else the
+    JSON text."""
+    return (
+        f"CASE WHEN left({x}, 1) <> '\"' THEN {x} WHEN contains({x}, '\\') THEN json_extract_string({x}, '$') "
+        f"ELSE {x}[2:-2] END"
+    )
+
+
+def _present(x: str) -> str:
+    """Present as the fast path reads it: not absent, not null, not an empty string."""
+    return f"({x} IS NOT NULL AND {x} <> '\"\"')"
 
 
 @attrs.frozen
@@ -143,25 +213,22 @@ def compile_select(adapters: Sequence[Adapter], *, detect: bool) -> SqlPlan:
     narrow = [f"{by_vendor(name)} AS {name}" for name in decided]
     okey = "CASE vi " + " ".join(f"WHEN {block.k} THEN {block.key()}" for block in blocks) + " END"
     order = sorted(paths.index.items(), key=lambda item: item[1])
-    listed = ", ".join(_quote(_json_path(keys)) for keys, _ in order) or "'$'"
-    qtyped = ", ".join(f"json_type(q[{i}]) AS qt{i}, json_extract_string(q[{i}], '$') AS qs{i}" for _, i in order)
-    qpresence = ", ".join(
-        f"(qt{i} IS NOT NULL AND qt{i} <> 'NULL' AND NOT (qt{i} = 'VARCHAR' AND qs{i} = '')) AS qp{i}" for _, i in order
-    )
+    texts = _Texts([keys for keys, _ in order] + [keys for block in blocks for keys in block.slot_keys()])
+    qtexts = ", ".join(f"{texts.of(keys)} AS qx{i}" for keys, i in order)
+    qtyped = ", ".join(f"{_type(f'qx{i}')} AS qt{i}, {_string(f'qx{i}')} AS qs{i}" for _, i in order)
+    qpresence = ", ".join(f"{_present(f'qx{i}')} AS qp{i}" for _, i in order)
     slots = max(len(block.slots.index) for block in blocks)
-    extract = " ".join(
-        f"WHEN vi = {block.k} AND {block.si} = {number} THEN json_extract(raw, [{block.slot_paths(shape)}])"
-        for block in blocks
-        for number, shape in enumerate(block.adapter.shapes)
-        if block.slots.index
-    )
-    typed = ", ".join(
-        f"json_type(j[{i}]) AS t{i}, json_extract_string(j[{i}], '$') AS s{i}" for i in range(1, slots + 1)
-    )
-    presence = ", ".join(
-        f"(t{i} IS NOT NULL AND t{i} <> 'NULL' AND NOT (t{i} = 'VARCHAR' AND s{i} = '')) AS p{i}"
-        for i in range(1, slots + 1)
-    )
+    sliced = []
+    for i in range(1, slots + 1):
+        cases = " ".join(
+            f"WHEN vi = {block.k} AND {block.si} = {number} THEN {texts.of(block.slot_keys(shape)[i - 1])}"
+            for block in blocks
+            for number, shape in enumerate(block.adapter.shapes)
+            if i <= len(block.slots.index)
+        )
+        sliced.append(f"CASE {cases} END AS x{i}")
+    typed = ", ".join(f"{_type(f'x{i}')} AS t{i}, {_string(f'x{i}')} AS s{i}" for i in range(1, slots + 1))
+    presence = ", ".join(f"{_present(f'x{i}')} AS p{i}" for i in range(1, slots + 1))
     final = []
     for column in COLUMNS:
         name = column.name
@@ -180,18 +247,19 @@ def compile_select(adapters: Sequence[Adapter], *, detect: bool) -> SqlPlan:
             )
         else:
             final.append(f"narrow.{name}")
+    spec = _quote(texts.spec())
     sql = f"""
 WITH parsed AS (
-  SELECT pos, raw, CASE WHEN starts_with(ltrim(raw), '{{') THEN try(json_extract(raw, [{listed}])) END AS q
-  FROM src
+  SELECT pos, raw, CASE WHEN starts_with(ltrim(raw), '{{') THEN try(json_transform(raw, {spec})) END AS q FROM src
 ),
-qtyped AS (SELECT pos, raw, q, {qtyped} FROM parsed),
-qmarked AS (SELECT *, {qpresence} FROM qtyped),
+texts AS (SELECT pos, raw, q, {qtexts or "NULL AS qx0"} FROM parsed),
+qtyped AS (SELECT *, {qtyped or "NULL AS qt0"} FROM texts),
+qmarked AS (SELECT *, {qpresence or "NULL AS qp0"} FROM qtyped),
 shaped AS (SELECT *, {", ".join(shape_indexes)} FROM qmarked),
 scored AS (SELECT *{scores} FROM shaped),
 located AS (SELECT *, {vendor_index} AS vi FROM scored),
 sliced AS (SELECT pos, raw, q, vi, {", ".join(f"{b.si}" for b in blocks)}, {", ".join(f"qt{i}" for _, i in order)},
-                  CASE {extract or "WHEN false THEN NULL"} END AS j FROM located),
+                  {", ".join(sliced) or "NULL AS x0"} FROM located),
 typed AS (SELECT *, {typed or "NULL AS t0"} FROM sliced),
 marked AS (SELECT *, {presence or "NULL AS p0"} FROM typed),
 fielded AS (SELECT *, {", ".join(f"{expr} AS {name}" for expr, name in reads)} FROM marked),
@@ -221,10 +289,12 @@ class _Vendor:
         self._reads: list[tuple[str, str]] | None = None
         self.reads()  # every slot is known once the reads are built
 
-    def slot_paths(self, shape: Shape) -> str:
-        """The JSON paths of this table's slots in a record of ``shape``, in slot order."""
+    def slot_keys(self, shape: Shape | None = None) -> list[tuple[str, ...]]:
+        """The payload paths of this table's slots in a record of ``shape`` (every shape's when None), in slot
+        order."""
         ordered = sorted(self.slots.index.items(), key=lambda item: item[1])
-        return ", ".join(_quote(_json_path(keys if root else (*shape.at, *keys))) for (root, keys), _ in ordered)
+        shapes = self.adapter.shapes if shape is None else [shape]
+        return [keys if root else (*each.at, *keys) for each in shapes for (root, keys), _ in ordered]
 
     @staticmethod
     def _slot(getter: Getter) -> tuple[bool, tuple[str, ...]]:
@@ -235,7 +305,8 @@ class _Vendor:
 
     def _shape_fit(self, shape: Shape) -> str:
         p = self.paths
-        tests = [f"{p.t(shape.at)} = 'OBJECT'"] if shape.at else []
+        inside = any(not g.from_root for g in shape.all) or (shape.any and all(not g.from_root for g in shape.any))
+        tests = [f"{p.t(shape.at)} = '{{'"] if shape.at and not inside else []  # a key present inside says so
         tests += [p.present(self._keys(shape, g)) for g in shape.all]
         if shape.any:
             tests.append("(" + " OR ".join(p.present(self._keys(shape, g)) for g in shape.any) + ")")
@@ -243,7 +314,7 @@ class _Vendor:
         for getter, matcher in shape.match:
             keys = self._keys(shape, getter)
             tests.append(
-                f"({p.t(keys)} = 'VARCHAR' AND regexp_full_match({p.s(keys)}, {_quote(matcher.pattern.pattern)}))"
+                f"({_is_string(p.t(keys))} AND regexp_full_match({p.s(keys)}, {_quote(matcher.pattern.pattern)}))"
             )
         return "(" + " AND ".join(tests or ["true"]) + ")"
 
@@ -294,7 +365,7 @@ class _Vendor:
         raw = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN {p.s(k)}" for _, k in present) + " ELSE '' END)"
         ok = (
             "(CASE "
-            + " ".join(f"WHEN {p.present(k)} THEN {p.t(k)} = 'VARCHAR'" for _, k in present)
+            + " ".join(f"WHEN {p.present(k)} THEN {_is_string(p.t(k))}" for _, k in present)
             + " ELSE true END)"
         )
         return index, raw, ok
@@ -386,7 +457,7 @@ class _Vendor:
             if not getters:
                 continue
             slots = [self._slot(g) for g in getters]
-            value = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN j[{p.of(k)}]" for k in slots) + " END)"
+            value = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN CAST(x{p.of(k)} AS JSON)" for k in slots) + " END)"
             entries.append(f"struct_pack(k := {_quote(key)}, v := {value})")
         kept = f"list_filter([{', '.join(entries)}], lambda x: x.v IS NOT NULL)"
         return f"CASE WHEN len({kept}) > 0 THEN CAST(to_json(map_from_entries({kept})) AS VARCHAR) END"
@@ -412,7 +483,7 @@ class _Vendor:
             if getter.format is not None:
                 return "2"
             boolean = f"(CASE WHEN {s} = 'true' THEN 1.0 ELSE 0.0 END)"
-            number = f"CASE WHEN {t} = 'BOOLEAN' THEN {boolean} ELSE {_number(t, s)} END"
+            number = f"CASE WHEN {_is_boolean(t)} THEN {boolean} ELSE {_number(t, s)} END"
             return f"(CASE WHEN {number} > 0 THEN 2 WHEN {number} = 0 THEN 1 ELSE 0 END)"
 
         value = self._first(plan.getters, state, lambda k, g: "true")[0]
@@ -424,35 +495,35 @@ def _accepts(plan: FieldPlan, getter: Getter, t: str, s: str, adapter: Adapter) 
     kind = plan.kind
     if kind == "connected":
         if getter.format is not None:
-            return f"{t} = 'VARCHAR'"
-        return f"({t} = 'BOOLEAN' OR {_number(t, s)} >= 0)"
+            return _is_string(t)
+        return f"({_is_boolean(t)} OR {_number(t, s)} >= 0)"
     if kind == "text":
-        return f"{t} = 'VARCHAR'"
+        return _is_string(t)
     if kind == "phone":
-        return f"({t} = 'VARCHAR' AND regexp_full_match({s}, '{_E164}'))"
+        return f"({_is_string(t)} AND regexp_full_match({s}, '{_E164}'))"
     if kind == "raw":
-        return f"({t} = 'VARCHAR' AND {_enum(plan.name, s, adapter)} IS NOT NULL)"
+        return f"({_is_string(t)} AND {_enum(plan.name, s, adapter)} IS NOT NULL)"
     if kind == "time":
         fmt = getter.format or plan.format or "iso8601"
         if fmt == "iso8601":
             offset = f"{_OFFSET}?" if adapter.zone is UTC else _OFFSET  # naive: read in the vendor's zone
             return (
-                f"({t} = 'VARCHAR' AND regexp_full_match({s}, '{_ISO}{offset}') "
+                f"({_is_string(t)} AND regexp_full_match({s}, '{_ISO}{offset}') "
                 f"AND TRY_CAST({s} AS TIMESTAMPTZ) IS NOT NULL)"
             )
         if fmt == "rfc2822":
             return (  # '-0000', an unknown offset, is read in the vendor's zone: the careful path
-                f"({t} = 'VARCHAR' AND regexp_full_match({s}, '{_RFC2822}') AND NOT ends_with({s}, '-0000') "
+                f"({_is_string(t)} AND regexp_full_match({s}, '{_RFC2822}') AND NOT ends_with({s}, '-0000') "
                 f"AND {_rfc2822(s)} IS NOT NULL)"
             )
         if fmt in ("epoch", "epoch_ms", "auto"):
-            return f"({t} IN {_INTEGER_TYPES} AND TRY_CAST({s} AS HUGEINT) BETWEEN 0 AND {_epoch_limit(fmt)})"
+            return f"({_is_integer(t, s)} AND TRY_CAST({s} AS HUGEINT) BETWEEN 0 AND {_epoch_limit(fmt)})"
         return "false"  # any other format: the careful path reads it
     if kind in ("duration", "number"):
         low = "0.0" if kind == "duration" else "-1e308"
         return f"({_scaled(plan, getter, t, s)} BETWEEN {low} AND 1e308)"
     if kind == "integer":
-        whole = f"({t} IN {_INTEGER_TYPES} OR ({t} = 'VARCHAR' AND regexp_full_match({s}, '[0-9]{{1,15}}')))"
+        whole = f"({_is_integer(t, s)} OR ({_is_string(t)} AND regexp_full_match({s}, '[0-9]{{1,15}}')))"
         return f"({whole} AND TRY_CAST({s} AS HUGEINT) + {plan.offset} BETWEEN 1 AND 9223372036854775807)"
     raise AssertionError(kind)
 
@@ -488,7 +559,7 @@ def _convert(plan: FieldPlan, getter: Getter, t: str, s: str, adapter: Adapter) 
 def _number(t: str, s: str) -> str:
     """A JSON number, or a plain numeric string (``convert.number`` reads both), as DOUBLE; else NULL."""
     return (
-        f"(CASE WHEN {t} IN {_NUMBER_TYPES} OR ({t} = 'VARCHAR' AND regexp_full_match({s}, '{_NUMERIC}')) "
+        f"(CASE WHEN {_is_number(t)} OR ({_is_string(t)} AND regexp_full_match({s}, '{_NUMERIC}')) "
         f"THEN TRY_CAST({s} AS DOUBLE) END)"
     )
 
