@@ -1,5 +1,6 @@
 """The ``callstatus`` command: normalize payload files to canonical NDJSON, check them for unmapped values,
-fetch from vendors' APIs, serve the webhook receiver, export a tracker, list vendors, write the JSON Schemas.
+fetch from vendors' APIs, serve the webhook receiver, export a tracker, report on calls, list vendors, write the
+JSON Schemas.
 
 Exit codes: 0 success, 1 a data problem (a payload that fails, an unmapped value in ``check``), 2 a usage
 problem (a bad option, an unknown vendor, a file that cannot be read). Each problem is one line on stderr.
@@ -24,6 +25,8 @@ from .errors import NormalizationError, TableError, TrackerError, UnknownVendorE
 from .normalize import normalize, split_payloads
 from .record import CallRecord
 from .registry import default_registry
+from .reportcli import add_command as add_report_command
+from .reportcli import report
 from .schemas import write_schemas
 from .trackercli import add_commands, export, serve
 
@@ -72,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_client_commands(commands)
     add_commands(commands)
+    add_report_command(commands)
 
     schema = commands.add_parser("schema", help="write the JSON Schemas (call record, adapter table)")
     schema.add_argument("--out", required=True, metavar="DIR", help="directory to write them into")
@@ -194,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(args)
         if args.command == "export":
             return export(args)
+        if args.command == "report":
+            return report(args)
         if args.command == "vendors":
             for adapter in default_registry():
                 print(f"{adapter.id}\t{adapter.name}")
