@@ -22,7 +22,7 @@ from .errors import Error, UsageError
 from .export import arrow_schema
 from .normalize import normalize
 from .registry import Registry, default_registry
-from .sqlplan import OUTCOME_COLUMNS, compile_select
+from .sqlplan import DUCKDB, OUTCOME_COLUMNS, compile_select, typed_columns
 
 __all__ = ["BulkSummary", "normalize_file"]
 
@@ -161,32 +161,16 @@ def _raw_column(connection: Any, path: Path) -> str | None:
 def _outcomes(connection: Any, rows: list[tuple[Any, ...]]) -> None:
     pa = _needs("pyarrow")
     types = [pa.string(), pa.int32(), pa.string(), pa.int32(), pa.string(), pa.int32(), pa.string(), pa.string(),
-             pa.string(), pa.string(), pa.bool_(), pa.bool_(), pa.bool_()]  # fmt: skip
+             pa.string(), pa.string(), pa.bool_(), pa.bool_(), pa.bool_(), pa.string()]  # fmt: skip
     schema = pa.schema([pa.field(name, kind) for name, kind in zip(OUTCOME_COLUMNS, types, strict=True)])
     table = pa.Table.from_pylist([dict(zip(OUTCOME_COLUMNS, row, strict=True)) for row in rows], schema=schema)
     connection.register("outcome_rows", table)
-    connection.execute(
-        "CREATE TEMP TABLE outcomes AS SELECT *, concat_ws(chr(31), vendor, sv, s, rv, r, c) AS key FROM outcome_rows"
-    )
+    connection.execute("CREATE TEMP TABLE outcomes AS SELECT * FROM outcome_rows")
     connection.unregister("outcome_rows")
 
 
 def _decided_columns(position: bool) -> str:
-    columns = []
-    for column in COLUMNS:
-        if column.kind == "timestamp":
-            columns.append(f"CAST({column.name} AS TIMESTAMPTZ) AS {column.name}")
-        elif column.kind == "integer":
-            columns.append(f"CAST({column.name} AS BIGINT) AS {column.name}")
-        elif column.kind == "number":
-            columns.append(f"CAST({column.name} AS DOUBLE) AS {column.name}")
-        elif column.kind == "boolean":
-            columns.append(f"CAST({column.name} AS BOOLEAN) AS {column.name}")
-        else:
-            columns.append(f"CAST({column.name} AS VARCHAR) AS {column.name}")
-    if position:
-        columns.append("pos AS position")
-    return ", ".join(columns)
+    return ", ".join(typed_columns(DUCKDB) + (["pos AS position"] if position else []))
 
 
 def _ndjson_columns(position: bool) -> str:

@@ -4,7 +4,8 @@ Every row the select can decide exactly as ``normalize()`` would gets its canoni
 value in another spelling, a number that needs ``phonenumbers``, a timestamp with an offset, a wrong type, a
 shape it cannot tell, detection between tables) is flagged ``careful`` and left to ``normalize()``. The outcome
 of each (status, reason, connected) combination is not re-derived in SQL: it is a lookup table computed by the
-library itself (``outcome_rows``), so the two paths cannot disagree on the laws. Dialect: DuckDB.
+library itself (``outcome_rows``), so the two paths cannot disagree on the laws. Dialects: DuckDB (``bulk``) and
+Spark SQL (``spark``), from the same plan; only the few functions in ``Dialect`` differ.
 """
 
 from __future__ import annotations
@@ -22,15 +23,18 @@ from .canonical import COLUMNS
 from .convert import UNITS
 from .meanings import CONNECTED_STATES, ReasonMeaning
 
-__all__ = ["OUTCOME_COLUMNS", "SqlPlan", "compile_select", "outcome_rows"]
+__all__ = [
+    "DUCKDB", "OUTCOME_COLUMNS", "SPARK", "Dialect", "SqlPlan", "compile_select", "outcome_rows", "typed_columns",
+]  # fmt: skip
 
 OUTCOME_COLUMNS = (
     "vendor", "sv", "s", "rv", "r", "c", "o_status", "o_reason", "o_ended_by", "o_answered_by", "o_retry", "o_over",
-    "needs",
+    "needs", "key",
 )  # fmt: skip
 """The lookup table's columns: vendor, status vocabulary and raw spelling, reason vocabulary (-1: none) and raw
 spelling ('' for none), connected state (0 unknown, 1 no, 2 yes), the outcome, and whether it depends on the
-connected state (then a talk time the fast path cannot read sends the row to the careful path)."""
+connected state (then a talk time the fast path cannot read sends the row to the careful path), and the row's key
+(the first six joined by U+001F, as the select builds it)."""
 
 _E164 = r"\+[1-9][0-9]{1,14}"
 _CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"  # no hour 24, no leap second: Python refuses both
@@ -44,11 +48,103 @@ _RFC2822 = (
 _NUMERIC = r"-?[0-9]{1,15}(\.[0-9]{1,15})?"  # a numeric string float() and DuckDB read alike
 _LAST_MILLISECOND = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z: later epochs are not a datetime in Python
 _MS_ABOVE = 99_999_999_999  # convert.timestamp reads 1e11 and more as milliseconds
+_STAGES = (
+    "parsed", "texts", "qtyped", "qmarked", "shaped", "scored", "located", "sliced", "typed", "marked", "fielded",
+    "narrow",
+)  # fmt: skip
 _NUMBER_STARTS = "('-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9')"
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+class Dialect:
+    """The SQL engine the select is written for: DuckDB. ``Spark`` overrides what Spark SQL spells otherwise."""
+
+    text = "VARCHAR"
+    timestamp = "TIMESTAMPTZ"
+    wide = "HUGEINT"  # an integer wider than BIGINT, to range-check one
+
+    def quote(self, text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    def parse(self, texts: _Texts) -> str:
+        """The parsed row ``q`` (NULL for text that is not a JSON object), and ``qa``, the paths set apart."""
+        spec = self.quote(texts.spec())
+        q = f"CASE WHEN starts_with(ltrim(raw), '{{') THEN try(json_transform(raw, {spec})) END"
+        listed = ", ".join(self.quote(_json_path(keys)) for keys in texts.apart) or "'$'"
+        return f"{q} AS q, CASE WHEN q IS NOT NULL THEN json_extract(raw, [{listed}]) END AS qa"
+
+    def value(self, texts: _Texts, keys: tuple[str, ...]) -> str:
+        """The JSON text of the value at ``keys`` (NULL when absent or null)."""
+        if keys in texts.apart:
+            return f"nullif(CAST(qa[{texts.apart.index(keys) + 1}] AS VARCHAR), 'null')"
+        return "CAST(q" + "".join(f"[{self.quote(key)}]" for key in keys) + " AS VARCHAR)"
+
+    def unescape(self, x: str) -> str:
+        """The text of a JSON string literal with escapes."""
+        return f"json_extract_string({x}, '$')"
+
+    def full_match(self, s: str, pattern: str) -> str:
+        return f"regexp_full_match({s}, {self.quote(pattern)})"
+
+    def ends_with(self, s: str, suffix: str) -> str:
+        return f"ends_with({s}, {self.quote(suffix)})"
+
+    def iso(self, s: str) -> str:
+        """An ISO 8601 text (with an offset, or naive and read as UTC) as a timestamp."""
+        return f"TRY_CAST({s} AS TIMESTAMPTZ)"
+
+    def rfc2822(self, s: str) -> str:
+        return f"try_strptime(regexp_replace({s}, '^[A-Za-z]{{3}}, ', ''), '%d %b %Y %H:%M:%S %z')"
+
+    def micros(self, timestamp: str) -> str:
+        return f"epoch_us({timestamp})"
+
+    def from_micros(self, number: str) -> str:
+        return f"CAST(make_timestamp({number}) AS TIMESTAMPTZ)"
+
+
+class Spark(Dialect):
+    """Spark SQL (4.0 and later: the row is parsed once into a VARIANT)."""
+
+    text = "STRING"
+    timestamp = "TIMESTAMP"
+    wide = "DECIMAL(38, 0)"
+
+    def quote(self, text: str) -> str:  # a backslash escapes in Spark's literals
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    def parse(self, texts: _Texts) -> str:
+        return "CASE WHEN startswith(ltrim(raw), '{') THEN try_parse_json(raw) END AS q, NULL AS qa"
+
+    def value(self, texts: _Texts, keys: tuple[str, ...]) -> str:
+        path = "$" + "".join(f'["{key}"]' if "'" in key else f"['{key}']" for key in keys)
+        return f"nullif(to_json(try_variant_get(q, {self.quote(path)})), 'null')"
+
+    def unescape(self, x: str) -> str:
+        return f"variant_get(parse_json({x}), '$', 'string')"
+
+    def full_match(self, s: str, pattern: str) -> str:
+        anchored = "^(?:" + pattern + r")\z"  # \z: $ would allow a final newline
+        return f"({s} RLIKE {self.quote(anchored)})"
+
+    def ends_with(self, s: str, suffix: str) -> str:
+        return f"endswith({s}, {self.quote(suffix)})"
+
+    def iso(self, s: str) -> str:  # a naive text is read as UTC whatever the session's zone
+        offset = f"({s} RLIKE {self.quote('(Z|[+-][0-9]{2}:[0-9]{2})$')})"
+        return f"TRY_CAST(CASE WHEN {offset} THEN {s} ELSE concat({s}, 'Z') END AS TIMESTAMP)"
+
+    def rfc2822(self, s: str) -> str:
+        return f"try_to_timestamp(regexp_replace({s}, '^[A-Za-z]{{3}}, ', ''), 'd MMM yyyy HH:mm:ss Z')"
+
+    def micros(self, timestamp: str) -> str:
+        return f"unix_micros({timestamp})"
+
+    def from_micros(self, number: str) -> str:
+        return f"timestamp_micros({number})"
+
+
+DUCKDB = Dialect()
+SPARK = Spark()
 
 
 def _json_path(keys: Sequence[str]) -> str:
@@ -116,12 +212,13 @@ class _Texts:
         for prefix in prefixes:  # struct field names ignore case: keys differing only in case cannot share one
             spellings.setdefault(tuple(key.lower() for key in prefix), set()).add(prefix)
         parents = {keys[:end] for keys in paths for end in range(1, len(keys))}
-        self.apart = parents | {
+        apart = parents | {
             keys
             for keys in paths
             if any(len(spellings[tuple(key.lower() for key in keys[:end])]) > 1 for end in range(1, len(keys) + 1))
         }
-        self.leaves = sorted(set(paths) - self.apart)
+        self.apart = sorted(apart & set(paths))
+        self.leaves = sorted(set(paths) - apart)
 
     def spec(self) -> str:
         tree: dict[str, Any] = {}
@@ -131,12 +228,6 @@ class _Texts:
                 node = node.setdefault(key, {})
             node[keys[-1]] = "JSON"
         return orjson.dumps(tree or {"": "JSON"}).decode()
-
-    def of(self, keys: tuple[str, ...]) -> str:
-        if keys in self.apart:
-            extracted = f"nullif(CAST(json_extract(raw, {_quote(_json_path(keys))}) AS VARCHAR), 'null')"
-            return f"CASE WHEN q IS NOT NULL THEN {extracted} END"
-        return "CAST(q" + "".join(f"[{_quote(key)}]" for key in keys) + " AS VARCHAR)"
 
 
 def _type(x: str) -> str:
@@ -161,12 +252,12 @@ def _is_integer(t: str, s: str) -> str:
     return f"({_is_number(t)} AND NOT (contains({s}, '.') OR contains({s}, 'e') OR contains({s}, 'E')))"
 
 
-def _string(x: str) -> str:
+def _string(d: Dialect, x: str) -> str:
     """A value's text as ``json_extract_string`` gives it: a string unquoted (unescaped where it needs), else the
     JSON text."""
     return (
-        f"CASE WHEN left({x}, 1) <> '\"' THEN {x} WHEN contains({x}, '\\') THEN json_extract_string({x}, '$') "
-        f"ELSE {x}[2:-2] END"
+        f"CASE WHEN left({x}, 1) <> '\"' THEN {x} WHEN contains({x}, {d.quote(chr(92))}) THEN {d.unescape(x)} "
+        f"ELSE substring({x}, 2, length({x}) - 2) END"
     )
 
 
@@ -177,19 +268,35 @@ def _present(x: str) -> str:
 
 @attrs.frozen
 class SqlPlan:
-    """The select, and the outcome rows it joins (table ``outcomes``): run ``sql`` where ``src(pos, raw)``
-    exists."""
+    """The select, and the outcome rows it joins: run ``sql`` where its source and outcome tables exist."""
 
     sql: str
     outcomes: list[tuple[Any, ...]]
+    stages: tuple[tuple[str, str], ...] = ()
+    """The same select as named steps, each reading the one before (the last is the whole select's result)."""
 
 
-def compile_select(adapters: Sequence[Adapter], *, detect: bool) -> SqlPlan:
-    """One select over ``src(pos BIGINT, raw VARCHAR)`` giving ``pos``, ``careful`` and the canonical columns.
-    ``detect``: each row's vendor is the one table whose shapes fit (else careful); otherwise ``adapters`` holds
-    the one named vendor."""
+def typed_columns(d: Dialect) -> list[str]:
+    """The canonical columns of the select, each cast to its export-layout type."""
+    types = {"timestamp": d.timestamp, "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
+    return [f"CAST({column.name} AS {types.get(column.kind, d.text)}) AS {column.name}" for column in COLUMNS]
+
+
+def compile_select(
+    adapters: Sequence[Adapter],
+    *,
+    detect: bool,
+    dialect: Dialect = DUCKDB,
+    source: str = "src",
+    outcomes: str = "outcomes",
+    prefix: str = "",
+) -> SqlPlan:
+    """One select over ``source(pos BIGINT, raw VARCHAR)`` giving ``pos``, ``careful`` and the canonical columns,
+    joined to the ``outcomes`` table (``SqlPlan.outcomes``). ``detect``: each row's vendor is the one table whose
+    shapes fit (else careful); otherwise ``adapters`` holds the one named vendor."""
+    d = dialect
     paths = _Paths("q")
-    blocks = [_Vendor(adapter, paths, index) for index, adapter in enumerate(adapters)]
+    blocks = [_Vendor(adapter, paths, index, d) for index, adapter in enumerate(adapters)]
     shape_indexes = [f"{block.shape_index()} AS {block.si}" for block in blocks]
     scores = ""
     if detect:  # Registry.match: the one table whose fitting shape scores highest; a tie is ambiguous
@@ -214,20 +321,20 @@ def compile_select(adapters: Sequence[Adapter], *, detect: bool) -> SqlPlan:
     okey = "CASE vi " + " ".join(f"WHEN {block.k} THEN {block.key()}" for block in blocks) + " END"
     order = sorted(paths.index.items(), key=lambda item: item[1])
     texts = _Texts([keys for keys, _ in order] + [keys for block in blocks for keys in block.slot_keys()])
-    qtexts = ", ".join(f"{texts.of(keys)} AS qx{i}" for keys, i in order)
-    qtyped = ", ".join(f"{_type(f'qx{i}')} AS qt{i}, {_string(f'qx{i}')} AS qs{i}" for _, i in order)
+    qtexts = ", ".join(f"{d.value(texts, keys)} AS qx{i}" for keys, i in order)
+    qtyped = ", ".join(f"{_type(f'qx{i}')} AS qt{i}, {_string(d, f'qx{i}')} AS qs{i}" for _, i in order)
     qpresence = ", ".join(f"{_present(f'qx{i}')} AS qp{i}" for _, i in order)
     slots = max(len(block.slots.index) for block in blocks)
     sliced = []
     for i in range(1, slots + 1):
         cases = " ".join(
-            f"WHEN vi = {block.k} AND {block.si} = {number} THEN {texts.of(block.slot_keys(shape)[i - 1])}"
+            f"WHEN vi = {block.k} AND {block.si} = {number} THEN {d.value(texts, block.slot_keys(shape)[i - 1])}"
             for block in blocks
             for number, shape in enumerate(block.adapter.shapes)
             if i <= len(block.slots.index)
         )
         sliced.append(f"CASE {cases} END AS x{i}")
-    typed = ", ".join(f"{_type(f'x{i}')} AS t{i}, {_string(f'x{i}')} AS s{i}" for i in range(1, slots + 1))
+    typed = ", ".join(f"{_type(f'x{i}')} AS t{i}, {_string(d, f'x{i}')} AS s{i}" for i in range(1, slots + 1))
     presence = ", ".join(f"{_present(f'x{i}')} AS p{i}" for i in range(1, slots + 1))
     final = []
     for column in COLUMNS:
@@ -247,39 +354,41 @@ def compile_select(adapters: Sequence[Adapter], *, detect: bool) -> SqlPlan:
             )
         else:
             final.append(f"narrow.{name}")
-    spec = _quote(texts.spec())
-    sql = f"""
-WITH parsed AS (
-  SELECT pos, raw, CASE WHEN starts_with(ltrim(raw), '{{') THEN try(json_transform(raw, {spec})) END AS q FROM src
-),
-texts AS (SELECT pos, raw, q, {qtexts or "NULL AS qx0"} FROM parsed),
-qtyped AS (SELECT *, {qtyped or "NULL AS qt0"} FROM texts),
-qmarked AS (SELECT *, {qpresence or "NULL AS qp0"} FROM qtyped),
-shaped AS (SELECT *, {", ".join(shape_indexes)} FROM qmarked),
-scored AS (SELECT *{scores} FROM shaped),
-located AS (SELECT *, {vendor_index} AS vi FROM scored),
-sliced AS (SELECT pos, raw, q, vi, {", ".join(f"{b.si}" for b in blocks)}, {", ".join(f"qt{i}" for _, i in order)},
-                  {", ".join(sliced) or "NULL AS x0"} FROM located),
-typed AS (SELECT *, {typed or "NULL AS t0"} FROM sliced),
-marked AS (SELECT *, {presence or "NULL AS p0"} FROM typed),
-fielded AS (SELECT *, {", ".join(f"{expr} AS {name}" for expr, name in reads)} FROM marked),
-narrow AS (
-  SELECT pos, raw, coalesce(q IS NULL OR vi IS NULL OR {canonical} OR {by_vendor("bad")}, true) AS bad,
-         {okey} AS okey, {", ".join(narrow)}
-  FROM fielded
-)
-SELECT pos, coalesce(bad OR o.o_status IS NULL OR (o.needs AND cbad), true) AS careful, {", ".join(final)}
-FROM narrow LEFT JOIN outcomes AS o ON o.key = narrow.okey
-"""
-    outcomes = [row for block in blocks for row in outcome_rows(block.adapter)]
-    return SqlPlan(sql=sql, outcomes=outcomes)
+    n = {name: prefix + name for name in _STAGES}
+    selects = [
+        f"SELECT pos, raw, {d.parse(texts)} FROM {source}",
+        f"SELECT pos, raw, q, qa, {qtexts or 'NULL AS qx0'} FROM {n['parsed']}",
+        f"SELECT *, {qtyped or 'NULL AS qt0'} FROM {n['texts']}",
+        f"SELECT *, {qpresence or 'NULL AS qp0'} FROM {n['qtyped']}",
+        f"SELECT *, {', '.join(shape_indexes)} FROM {n['qmarked']}",
+        f"SELECT *{scores} FROM {n['shaped']}",
+        f"SELECT *, {vendor_index} AS vi FROM {n['scored']}",
+        f"SELECT pos, raw, q, vi, {', '.join(f'{b.si}' for b in blocks)}, {', '.join(f'qt{i}' for _, i in order)}, "
+        f"{', '.join(sliced) or 'NULL AS x0'} FROM {n['located']}",
+        f"SELECT *, {typed or 'NULL AS t0'} FROM {n['sliced']}",
+        f"SELECT *, {presence or 'NULL AS p0'} FROM {n['typed']}",
+        f"SELECT *, {', '.join(f'{expr} AS {name}' for expr, name in reads)} FROM {n['marked']}",
+        f"SELECT pos, raw, coalesce(q IS NULL OR vi IS NULL OR {canonical} OR {by_vendor('bad')}, true) AS bad, "
+        f"{okey} AS okey, {', '.join(narrow)} FROM {n['fielded']}",
+    ]
+    last = (
+        f"SELECT pos, coalesce(bad OR o.o_status IS NULL OR (o.needs AND cbad), true) AS careful, {', '.join(final)} "
+        f"FROM {n['narrow']} AS narrow LEFT JOIN {outcomes} AS o ON o.key = narrow.okey"
+    )
+    stages = tuple(zip(n.values(), selects, strict=True))
+    sql = "WITH " + ",\n".join(f"{name} AS ({select})" for name, select in stages) + "\n" + last
+    rows = [
+        (*row, "\x1f".join(str(part) for part in row[:6])) for block in blocks for row in outcome_rows(block.adapter)
+    ]
+    return SqlPlan(sql=sql, outcomes=rows, stages=(*stages, (prefix + "normalized", last)))
 
 
 class _Vendor:
     """The SQL of one vendor table: its shapes' fit, each field read by the fast path's rules, the outcome join."""
 
-    def __init__(self, adapter: Adapter, paths: _Paths, index: int) -> None:
+    def __init__(self, adapter: Adapter, paths: _Paths, index: int, dialect: Dialect) -> None:
         self.adapter = adapter
+        self.d = dialect
         self.paths = paths
         self.k = index
         self.si = f"si{index}"
@@ -313,9 +422,7 @@ class _Vendor:
         tests += [f"NOT {p.present(self._keys(shape, g))}" for g in shape.none]
         for getter, matcher in shape.match:
             keys = self._keys(shape, getter)
-            tests.append(
-                f"({_is_string(p.t(keys))} AND regexp_full_match({p.s(keys)}, {_quote(matcher.pattern.pattern)}))"
-            )
+            tests.append(f"({_is_string(p.t(keys))} AND {self.d.full_match(p.s(keys), matcher.pattern.pattern)})")
         return "(" + " AND ".join(tests or ["true"]) + ")"
 
     def shape_score(self) -> str:
@@ -348,10 +455,10 @@ class _Vendor:
             return "NULL", "true"  # an enum field without a map is never read
 
         def value(keys: tuple[bool, tuple[str, ...]], getter: Getter) -> str:
-            return _convert(plan, getter, p.t(keys), p.s(keys), self.adapter)
+            return _convert(self.d, plan, getter, p.t(keys), p.s(keys), self.adapter)
 
         def ok(keys: tuple[bool, tuple[str, ...]], getter: Getter) -> str:
-            return _accepts(plan, getter, p.t(keys), p.s(keys), self.adapter)
+            return _accepts(self.d, plan, getter, p.t(keys), p.s(keys), self.adapter)
 
         return self._first(plan.getters, value, ok)
 
@@ -405,7 +512,7 @@ class _Vendor:
         call_id = get("call_id")
         bad = [f"NOT a{k}_{name}" for name in read] + [f"{call_id} IS NULL"]
         has_connected = f"a{k}_connected" in {name for _, name in self.reads()}
-        out: dict[str, str] = {"vendor": _quote(self.adapter.id), "call_id": call_id}
+        out: dict[str, str] = {"vendor": self.d.quote(self.adapter.id), "call_id": call_id}
         out["bad"] = "(" + " OR ".join(bad) + ")"
         out["cbad"] = f"NOT a{k}_connected" if has_connected else "false"
         out["eb"], out["ab"] = get("ended_by"), get("answered_by")
@@ -424,7 +531,7 @@ class _Vendor:
         out["rnull"], out["rfalse"] = self._retry(get)
         duration, started, ended = get("duration_seconds"), get("started_at"), get("ended_at")
         if started != "NULL" and ended != "NULL":
-            spent = f"CAST(epoch_us({ended}) - epoch_us({started}) AS DOUBLE) / 1000000.0"
+            spent = f"CAST({self.d.micros(ended)} - {self.d.micros(started)} AS DOUBLE) / 1000000.0"
             derived = f"CASE WHEN {ended} >= {started} THEN {spent} END"
             duration = f"coalesce({duration}, {derived})" if duration != "NULL" else derived
         out["duration_seconds"] = duration
@@ -457,18 +564,18 @@ class _Vendor:
             if not getters:
                 continue
             slots = [self._slot(g) for g in getters]
-            value = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN CAST(x{p.of(k)} AS JSON)" for k in slots) + " END)"
-            entries.append(f"struct_pack(k := {_quote(key)}, v := {value})")
-        kept = f"list_filter([{', '.join(entries)}], lambda x: x.v IS NOT NULL)"
-        return f"CASE WHEN len({kept}) > 0 THEN CAST(to_json(map_from_entries({kept})) AS VARCHAR) END"
+            value = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN x{p.of(k)}" for k in slots) + " END)"
+            entries.append(f"{self.d.quote(orjson.dumps(key).decode() + ':')} || {value}")  # NULL when absent
+        return f"nullif(concat('{{', concat_ws(',', {', '.join(entries)}), '}}'), '{{}}')"  # a JSON object's text
 
     def key(self) -> str:
         """The row's key into the outcome table, for a row of this table (NULL where a vocabulary value is of
         the wrong type)."""
         k = self.k
         connected = f"c{k}" if f"a{k}_connected" in {name for _, name in self.reads()} else "0"
-        vendor = _quote(self.adapter.id)
-        parts = f"{vendor}, sv{k}, sr{k}, rv{k}, rr{k}, {connected}"
+        vendor = self.d.quote(self.adapter.id)
+        text = self.d.text
+        parts = f"{vendor}, CAST(sv{k} AS {text}), sr{k}, CAST(rv{k} AS {text}), rr{k}, CAST({connected} AS {text})"
         return f"CASE WHEN sok{k} AND rok{k} THEN concat_ws(chr(31), {parts}) END"
 
     def _connected_state(self) -> str:
@@ -483,48 +590,45 @@ class _Vendor:
             if getter.format is not None:
                 return "2"
             boolean = f"(CASE WHEN {s} = 'true' THEN 1.0 ELSE 0.0 END)"
-            number = f"CASE WHEN {_is_boolean(t)} THEN {boolean} ELSE {_number(t, s)} END"
+            number = f"CASE WHEN {_is_boolean(t)} THEN {boolean} ELSE {_number(self.d, t, s)} END"
             return f"(CASE WHEN {number} > 0 THEN 2 WHEN {number} = 0 THEN 1 ELSE 0 END)"
 
         value = self._first(plan.getters, state, lambda k, g: "true")[0]
         return f"coalesce({value}, 0)"
 
 
-def _accepts(plan: FieldPlan, getter: Getter, t: str, s: str, adapter: Adapter) -> str:
+def _accepts(d: Dialect, plan: FieldPlan, getter: Getter, t: str, s: str, adapter: Adapter) -> str:
     """Whether the present value passes the fast path's type test and converts there (else: careful)."""
     kind = plan.kind
     if kind == "connected":
         if getter.format is not None:
             return _is_string(t)
-        return f"({_is_boolean(t)} OR {_number(t, s)} >= 0)"
+        return f"({_is_boolean(t)} OR {_number(d, t, s)} >= 0)"
     if kind == "text":
         return _is_string(t)
     if kind == "phone":
-        return f"({_is_string(t)} AND regexp_full_match({s}, '{_E164}'))"
+        return f"({_is_string(t)} AND {d.full_match(s, _E164)})"
     if kind == "raw":
-        return f"({_is_string(t)} AND {_enum(plan.name, s, adapter)} IS NOT NULL)"
+        return f"({_is_string(t)} AND {_enum(d, plan.name, s, adapter)} IS NOT NULL)"
     if kind == "time":
         fmt = getter.format or plan.format or "iso8601"
         if fmt == "iso8601":
             offset = f"{_OFFSET}?" if adapter.zone is UTC else _OFFSET  # naive: read in the vendor's zone
-            return (
-                f"({_is_string(t)} AND regexp_full_match({s}, '{_ISO}{offset}') "
-                f"AND TRY_CAST({s} AS TIMESTAMPTZ) IS NOT NULL)"
-            )
+            return f"({_is_string(t)} AND {d.full_match(s, _ISO + offset)} AND {d.iso(s)} IS NOT NULL)"
         if fmt == "rfc2822":
             return (  # '-0000', an unknown offset, is read in the vendor's zone: the careful path
-                f"({_is_string(t)} AND regexp_full_match({s}, '{_RFC2822}') AND NOT ends_with({s}, '-0000') "
-                f"AND {_rfc2822(s)} IS NOT NULL)"
+                f"({_is_string(t)} AND {d.full_match(s, _RFC2822)} AND NOT {d.ends_with(s, '-0000')} "
+                f"AND {d.rfc2822(s)} IS NOT NULL)"
             )
         if fmt in ("epoch", "epoch_ms", "auto"):
-            return f"({_is_integer(t, s)} AND TRY_CAST({s} AS HUGEINT) BETWEEN 0 AND {_epoch_limit(fmt)})"
+            return f"({_is_integer(t, s)} AND TRY_CAST({s} AS {d.wide}) BETWEEN 0 AND {_epoch_limit(fmt)})"
         return "false"  # any other format: the careful path reads it
     if kind in ("duration", "number"):
         low = "0.0" if kind == "duration" else "-1e308"
-        return f"({_scaled(plan, getter, t, s)} BETWEEN {low} AND 1e308)"
+        return f"({_scaled(d, plan, getter, t, s)} BETWEEN {low} AND 1e308)"
     if kind == "integer":
-        whole = f"({_is_integer(t, s)} OR ({_is_string(t)} AND regexp_full_match({s}, '[0-9]{{1,15}}')))"
-        return f"({whole} AND TRY_CAST({s} AS HUGEINT) + {plan.offset} BETWEEN 1 AND 9223372036854775807)"
+        whole = f"({_is_integer(t, s)} OR ({_is_string(t)} AND {d.full_match(s, '[0-9]{1,15}')}))"
+        return f"({whole} AND TRY_CAST({s} AS {d.wide}) + {plan.offset} BETWEEN 1 AND 9223372036854775807)"
     raise AssertionError(kind)
 
 
@@ -532,58 +636,54 @@ def _epoch_limit(fmt: str) -> int:
     return _LAST_MILLISECOND if fmt == "epoch_ms" else _MS_ABOVE  # epoch, auto: whole seconds below 1e11
 
 
-def _convert(plan: FieldPlan, getter: Getter, t: str, s: str, adapter: Adapter) -> str:
+def _convert(d: Dialect, plan: FieldPlan, getter: Getter, t: str, s: str, adapter: Adapter) -> str:
     kind = plan.kind
     if kind in ("text", "phone"):
         return s
     if kind == "raw":
-        return _enum(plan.name, s, adapter)
+        return _enum(d, plan.name, s, adapter)
     if kind == "time":
         fmt = getter.format or plan.format or "iso8601"
         if fmt == "iso8601":
-            return f"TRY_CAST({s} AS TIMESTAMPTZ)"
+            return d.iso(s)
         if fmt == "rfc2822":
-            return _rfc2822(s)
+            return d.rfc2822(s)
         if fmt == "epoch_ms":
-            return f"CAST(make_timestamp(TRY_CAST({s} AS BIGINT) * 1000) AS TIMESTAMPTZ)"
+            return d.from_micros(f"TRY_CAST({s} AS BIGINT) * 1000")
         if fmt in ("epoch", "auto"):
-            return f"CAST(make_timestamp(TRY_CAST({s} AS BIGINT) * 1000000) AS TIMESTAMPTZ)"
-        return "CAST(NULL AS TIMESTAMPTZ)"
+            return d.from_micros(f"TRY_CAST({s} AS BIGINT) * 1000000")
+        return f"CAST(NULL AS {d.timestamp})"
     if kind in ("duration", "number"):
-        return _scaled(plan, getter, t, s)
+        return _scaled(d, plan, getter, t, s)
     if kind == "integer":
-        return f"TRY_CAST(TRY_CAST({s} AS HUGEINT) + {plan.offset} AS BIGINT)"
+        return f"TRY_CAST(TRY_CAST({s} AS {d.wide}) + {plan.offset} AS BIGINT)"
     return "NULL"
 
 
-def _number(t: str, s: str) -> str:
+def _number(d: Dialect, t: str, s: str) -> str:
     """A JSON number, or a plain numeric string (``convert.number`` reads both), as DOUBLE; else NULL."""
     return (
-        f"(CASE WHEN {_is_number(t)} OR ({_is_string(t)} AND regexp_full_match({s}, '{_NUMERIC}')) "
+        f"(CASE WHEN {_is_number(t)} OR ({_is_string(t)} AND {d.full_match(s, _NUMERIC)}) "
         f"THEN TRY_CAST({s} AS DOUBLE) END)"
     )
 
 
-def _scaled(plan: FieldPlan, getter: Getter, t: str, s: str) -> str:
+def _scaled(d: Dialect, plan: FieldPlan, getter: Getter, t: str, s: str) -> str:
     if plan.kind != "duration":
-        return _number(t, s)
+        return _number(d, t, s)
     multiplier, divisor = UNITS[getter.unit or plan.unit or "s"]
     if divisor == 1.0:
-        return f"({_number(t, s)} * {multiplier!r})"
-    return f"({_number(t, s)} / {divisor!r})"
+        return f"({_number(d, t, s)} * {multiplier!r})"
+    return f"({_number(d, t, s)} / {divisor!r})"
 
 
-def _rfc2822(s: str) -> str:
-    return f"try_strptime(regexp_replace({s}, '^[A-Za-z]{{3}}, ', ''), '%d %b %Y %H:%M:%S %z')"
-
-
-def _enum(name: str, s: str, adapter: Adapter) -> str:
+def _enum(d: Dialect, name: str, s: str, adapter: Adapter) -> str:
     vocabulary = adapter.enums.get(name)
     if vocabulary is None:
-        return "CAST(NULL AS VARCHAR)"
+        return f"CAST(NULL AS {d.text})"
     cases = []
     for raw in vocabulary.values:
         meaning = vocabulary.meaning(raw)
         if meaning is not None:
-            cases.append(f"WHEN {_quote(raw)} THEN {_quote(str(_value(meaning)))}")
-    return f"(CASE {s} {' '.join(cases)} END)" if cases else "CAST(NULL AS VARCHAR)"
+            cases.append(f"WHEN {d.quote(raw)} THEN {d.quote(str(_value(meaning)))}")
+    return f"(CASE {s} {' '.join(cases)} END)" if cases else f"CAST(NULL AS {d.text})"
