@@ -95,14 +95,15 @@ def normalize_file(
         raw_column = _raw_column(connection, source) if kind == "parquet" else None
         connection.execute(f"CREATE TEMP TABLE lines AS {_source(source, kind, raw_column)}")  # read once, in order
         connection.execute("CREATE TEMP VIEW src AS SELECT rowid AS pos, raw FROM lines")
-        connection.execute(f"CREATE TEMP TABLE normalized AS SELECT * EXCLUDE (raw) FROM ({plan.sql})")
+        connection.execute(f"CREATE TEMP TABLE normalized AS {plan.sql}")
+        connection.execute("DROP VIEW src")
+        connection.execute("DROP TABLE lines")
         rejects_path = target.with_name(target.name + ".rejects.ndjson")
         by_normalize, rejected, blank, late = _careful(connection, vendor, registry, rejects_path, position)
         rows = connection.execute("SELECT count(*) FROM normalized").fetchall()[0][0] - blank
-        fast = f"SELECT {_decided_columns(position)} FROM normalized JOIN src USING (pos) WHERE NOT careful"
-        if late is not None:
-            connection.register("late_rows", late)
-            fast += f" UNION ALL SELECT {', '.join(_late_columns(position))} FROM late_rows"
+        fast = f"SELECT {_decided_columns(position)} FROM normalized WHERE NOT careful"
+        if late:
+            fast += f" UNION ALL SELECT {', '.join(_late_columns(position))} FROM late"
         if chosen_out == "ndjson":  # timestamps as the export writes them: ISO 8601 with a Z
             fast = f"SELECT {_ndjson_columns(position)} FROM ({fast})"
         _write(connection, fast, target, chosen_out)
@@ -201,19 +202,19 @@ def _late_columns(position: bool) -> list[str]:
 
 def _careful(
     connection: Any, vendor: str | None, registry: Registry, rejects: Path, position: bool
-) -> tuple[int, int, int, Any]:
-    """Run ``normalize()`` on the rows SQL left: how many it normalised, refused (written to ``rejects``) and
-    skipped as blank, and their records as an Arrow table."""
+) -> tuple[int, int, int, bool]:
+    """Run ``normalize()`` on the rows SQL left, a page at a time: how many it normalised (into table ``late``,
+    which DuckDB may spill), refused (written to ``rejects``) and skipped as blank, and whether ``late`` exists."""
     pa = _needs("pyarrow")
     schema = _arrow_schema(pa, position)
     done = failed = blank = 0
-    batches = []
+    last = -1
     reject_stream = None
     try:
-        result = connection.execute(
-            "SELECT pos, raw FROM src WHERE pos IN (SELECT pos FROM normalized WHERE careful) ORDER BY pos"
-        )
-        while chunk := result.fetchmany(_CHUNK):
+        connection.execute("CREATE TEMP TABLE careful_rows AS SELECT pos, raw FROM normalized WHERE careful")
+        page = "SELECT pos, raw FROM careful_rows WHERE pos > ? ORDER BY pos LIMIT ?"
+        while chunk := connection.execute(page, [last, _CHUNK]).fetchall():
+            last = chunk[-1][0]
             rows = []
             for pos, raw in chunk:
                 if not raw.strip():  # a blank line: no record
@@ -231,15 +232,18 @@ def _careful(
                 if position:
                     row["position"] = pos
                 rows.append(row)
-            done += len(rows)
             if rows:
-                batches.append(pa.RecordBatch.from_pylist(rows, schema=schema))
+                connection.register("late_page", pa.Table.from_pylist(rows, schema=schema))
+                into = "INSERT INTO late" if done else "CREATE TEMP TABLE late AS"
+                connection.execute(f"{into} SELECT * FROM late_page")
+                connection.unregister("late_page")
+            done += len(rows)
     finally:
         if reject_stream is not None:
             reject_stream.close()
     if not failed and rejects.exists():
         rejects.unlink()
-    return done, failed, blank, pa.Table.from_batches(batches, schema=schema) if batches else None
+    return done, failed, blank, done > 0
 
 
 def _arrow_schema(pa: Any, position: bool) -> Any:

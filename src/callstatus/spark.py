@@ -57,25 +57,24 @@ def normalize(df: Any, vendor: str | None = None, *, column: str | None = None) 
     session = df.sparkSession
     tag = uuid.uuid4().hex
     source, outcomes = f"callstatus_src_{tag}", f"callstatus_outcomes_{tag}"
-    prefix = f"callstatus_{tag}_"
     plan = compile_select(
-        adapters, detect=vendor is None, dialect=SPARK, source=source, outcomes=outcomes, prefix=prefix
+        adapters, detect=vendor is None, dialect=SPARK, source=source, outcomes=outcomes, prefix=f"callstatus_{tag}_"
     )
-    views = [source, outcomes]
     df.select(functions.monotonically_increasing_id().alias("pos"), raw.alias("raw")).createOrReplaceTempView(source)
     session.createDataFrame(plan.outcomes, _OUTCOMES).createOrReplaceTempView(outcomes)
+    views = [source, outcomes]
     try:
-        for name, select in plan.stages:  # one view a step: Spark's optimizer would inline the whole chain
-            step = session.sql(select).localCheckpoint(eager=False)
-            step.createOrReplaceTempView(name)
+        for name, select in plan.stages:  # a view a step: each analysed alone, fast
+            selected = session.sql(select)
+            selected.createOrReplaceTempView(name)
             views.append(name)
-        decided = step.where("NOT careful").selectExpr(*typed_columns(SPARK), "CAST(NULL AS STRING) AS error")
-        careful = functions.udf(_careful(vendor), _SCHEMA, useArrow=False)
-        late = step.where("careful AND trim(raw) <> ''").select(careful("raw").alias("row")).select("row.*")
-        return decided.unionByName(late)
-    finally:
+    finally:  # the analysed plan holds what the views stood for
         for view in views:
             session.catalog.dropTempView(view)
+    decided = selected.where("NOT careful").selectExpr(*typed_columns(SPARK), "CAST(NULL AS STRING) AS error")
+    careful = functions.udf(_careful(vendor), _SCHEMA, useArrow=False)
+    late = selected.where("careful AND trim(raw) <> ''").select(careful("raw").alias("row")).select("row.*")
+    return decided.unionByName(late)
 
 
 def _careful(vendor: str | None) -> Any:

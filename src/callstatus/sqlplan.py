@@ -49,8 +49,8 @@ _NUMERIC = r"-?[0-9]{1,15}(\.[0-9]{1,15})?"  # a numeric string float() and Duck
 _LAST_MILLISECOND = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z: later epochs are not a datetime in Python
 _MS_ABOVE = 99_999_999_999  # convert.timestamp reads 1e11 and more as milliseconds
 _STAGES = (
-    "parsed", "texts", "qtyped", "qmarked", "shaped", "scored", "located", "sliced", "typed", "marked", "fielded",
-    "narrow",
+    "parsed", "texts", "qtyped", "qmarked", "shaped", "scored", "ranked", "located", "sliced", "typed", "marked",
+    "fielded", "narrow",
 )  # fmt: skip
 _NUMBER_STARTS = "('-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9')"
 
@@ -65,18 +65,23 @@ class Dialect:
     def quote(self, text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
 
-    def parse(self, texts: _Texts) -> str:
+    def parse(self, texts: _Texts) -> list[tuple[str, str]]:
         """The parsed row ``q`` (NULL for text that is not a JSON object), and ``qa``, the paths set apart."""
         spec = self.quote(texts.spec())
         q = f"CASE WHEN starts_with(ltrim(raw), '{{') THEN try(json_transform(raw, {spec})) END"
         listed = ", ".join(self.quote(_json_path(keys)) for keys in texts.apart) or "'$'"
-        return f"{q} AS q, CASE WHEN q IS NOT NULL THEN json_extract(raw, [{listed}]) END AS qa"
+        return [(q, "q"), (f"CASE WHEN q IS NOT NULL THEN json_extract(raw, [{listed}]) END", "qa")]
 
     def value(self, texts: _Texts, keys: tuple[str, ...]) -> str:
         """The JSON text of the value at ``keys`` (NULL when absent or null)."""
         if keys in texts.apart:
             return f"nullif(CAST(qa[{texts.apart.index(keys) + 1}] AS VARCHAR), 'null')"
         return "CAST(q" + "".join(f"[{self.quote(key)}]" for key in keys) + " AS VARCHAR)"
+
+    def step(self, keep: str, new: Sequence[tuple[str, str]], source: str) -> str:
+        """A select of ``source`` keeping the columns ``keep`` and adding each (expression, name) of ``new``."""
+        added = "".join(f", {expression} AS {name}" for expression, name in new)
+        return f"SELECT {keep}{added} FROM {source}"
 
     def unescape(self, x: str) -> str:
         """The text of a JSON string literal with escapes."""
@@ -112,12 +117,24 @@ class Spark(Dialect):
     def quote(self, text: str) -> str:  # a backslash escapes in Spark's literals
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
-    def parse(self, texts: _Texts) -> str:
-        return "CASE WHEN startswith(ltrim(raw), '{') THEN try_parse_json(raw) END AS q, NULL AS qa"
+    def parse(self, texts: _Texts) -> list[tuple[str, str]]:
+        return [
+            ("CASE WHEN startswith(ltrim(raw), '{') THEN try_parse_json(raw) END", "q"),
+            ("CAST(NULL AS STRING)", "qa"),
+        ]
 
     def value(self, texts: _Texts, keys: tuple[str, ...]) -> str:
         path = "$" + "".join(f'["{key}"]' if "'" in key else f"['{key}']" for key in keys)
         return f"nullif(to_json(try_variant_get(q, {self.quote(path)})), 'null')"
+
+    def step(self, keep: str, new: Sequence[tuple[str, str]], source: str) -> str:
+        """The new columns come out of a generator: Spark's optimizer cannot inline them into the next step (it
+        would, into one expression too large to compile)."""
+        if not new:
+            return f"SELECT {keep} FROM {source}"
+        fields = ", ".join(f"{self.quote(name)}, {expression}" for expression, name in new)
+        names = "" if keep == "*" else "".join(f", {name}" for _, name in new)
+        return f"SELECT {keep}{names} FROM {source} LATERAL VIEW inline(array(named_struct({fields}))) added"
 
     def unescape(self, x: str) -> str:
         return f"variant_get(parse_json({x}), '$', 'string')"
@@ -297,12 +314,13 @@ def compile_select(
     d = dialect
     paths = _Paths("q")
     blocks = [_Vendor(adapter, paths, index, d) for index, adapter in enumerate(adapters)]
-    shape_indexes = [f"{block.shape_index()} AS {block.si}" for block in blocks]
-    scores = ""
+    shape_indexes = [(block.shape_index(), block.si) for block in blocks]
+    scores: list[tuple[str, str]] = []
+    ranks: list[tuple[str, str]] = []
     if detect:  # Registry.match: the one table whose fitting shape scores highest; a tie is ambiguous
-        shape_indexes += [f"coalesce({block.shape_score()}, -1) AS sc{block.k}" for block in blocks]
-        best = f"greatest({', '.join(f'sc{block.k}' for block in blocks)})"
-        scores = f", {best} AS best" if len(blocks) > 1 else f", sc{blocks[0].k} AS best"
+        scores = [(f"coalesce({block.shape_score()}, -1)", f"sc{block.k}") for block in blocks]
+        best = f"greatest({', '.join(f'sc{block.k}' for block in blocks)})" if len(blocks) > 1 else f"sc{blocks[0].k}"
+        ranks = [(best, "best")]
         count = " + ".join(f"CAST(sc{block.k} = best AS INTEGER)" for block in blocks)
         which = "CASE " + " ".join(f"WHEN sc{block.k} = best THEN {block.k}" for block in blocks) + " END"
         vendor_index = f"CASE WHEN best >= 0 AND ({count}) = 1 THEN {which} END"
@@ -317,13 +335,13 @@ def compile_select(
         return "CASE vi " + " ".join(f"WHEN {i} THEN {columns[name]}" for i, columns in enumerate(per_vendor)) + " END"
 
     decided = [name for name in per_vendor[0] if name not in ("bad",)]
-    narrow = [f"{by_vendor(name)} AS {name}" for name in decided]
+    narrow = [(by_vendor(name), name) for name in decided]
     okey = "CASE vi " + " ".join(f"WHEN {block.k} THEN {block.key()}" for block in blocks) + " END"
     order = sorted(paths.index.items(), key=lambda item: item[1])
     texts = _Texts([keys for keys, _ in order] + [keys for block in blocks for keys in block.slot_keys()])
-    qtexts = ", ".join(f"{d.value(texts, keys)} AS qx{i}" for keys, i in order)
-    qtyped = ", ".join(f"{_type(f'qx{i}')} AS qt{i}, {_string(d, f'qx{i}')} AS qs{i}" for _, i in order)
-    qpresence = ", ".join(f"{_present(f'qx{i}')} AS qp{i}" for _, i in order)
+    qtexts = [(d.value(texts, keys), f"qx{i}") for keys, i in order]
+    qtyped = [pair for _, i in order for pair in ((_type(f"qx{i}"), f"qt{i}"), (_string(d, f"qx{i}"), f"qs{i}"))]
+    qpresence = [(_present(f"qx{i}"), f"qp{i}") for _, i in order]
     slots = max(len(block.slots.index) for block in blocks)
     sliced = []
     for i in range(1, slots + 1):
@@ -333,9 +351,9 @@ def compile_select(
             for number, shape in enumerate(block.adapter.shapes)
             if i <= len(block.slots.index)
         )
-        sliced.append(f"CASE {cases} END AS x{i}")
-    typed = ", ".join(f"{_type(f'x{i}')} AS t{i}, {_string(d, f'x{i}')} AS s{i}" for i in range(1, slots + 1))
-    presence = ", ".join(f"{_present(f'x{i}')} AS p{i}" for i in range(1, slots + 1))
+        sliced.append((f"CASE {cases} END", f"x{i}"))
+    typed = [pair for i in range(1, slots + 1) for pair in ((_type(f"x{i}"), f"t{i}"), (_string(d, f"x{i}"), f"s{i}"))]
+    presence = [(_present(f"x{i}"), f"p{i}") for i in range(1, slots + 1)]
     final = []
     for column in COLUMNS:
         name = column.name
@@ -355,27 +373,32 @@ def compile_select(
         else:
             final.append(f"narrow.{name}")
     n = {name: prefix + name for name in _STAGES}
-    selects = [
-        f"SELECT pos, raw, {d.parse(texts)} FROM {source}",
-        f"SELECT pos, raw, q, qa, {qtexts or 'NULL AS qx0'} FROM {n['parsed']}",
-        f"SELECT *, {qtyped or 'NULL AS qt0'} FROM {n['texts']}",
-        f"SELECT *, {qpresence or 'NULL AS qp0'} FROM {n['qtyped']}",
-        f"SELECT *, {', '.join(shape_indexes)} FROM {n['qmarked']}",
-        f"SELECT *{scores} FROM {n['shaped']}",
-        f"SELECT *, {vendor_index} AS vi FROM {n['scored']}",
-        f"SELECT pos, raw, q, vi, {', '.join(f'{b.si}' for b in blocks)}, {', '.join(f'qt{i}' for _, i in order)}, "
-        f"{', '.join(sliced) or 'NULL AS x0'} FROM {n['located']}",
-        f"SELECT *, {typed or 'NULL AS t0'} FROM {n['sliced']}",
-        f"SELECT *, {presence or 'NULL AS p0'} FROM {n['typed']}",
-        f"SELECT *, {', '.join(f'{expr} AS {name}' for expr, name in reads)} FROM {n['marked']}",
-        f"SELECT pos, raw, coalesce(q IS NULL OR vi IS NULL OR {canonical} OR {by_vendor('bad')}, true) AS bad, "
-        f"{okey} AS okey, {', '.join(narrow)} FROM {n['fielded']}",
+    bad = f"coalesce(q IS NULL OR vi IS NULL OR {canonical} OR {by_vendor('bad')}, true)"
+    kept = ", ".join(["pos, raw, q, vi", *(b.si for b in blocks), *(f"qt{i}" for _, i in order)])
+    steps = [
+        d.step("pos, raw", d.parse(texts), source),
+        d.step("pos, raw, q, qa", qtexts, n["parsed"]),
+        d.step("*", qtyped, n["texts"]),
+        d.step("*", qpresence, n["qtyped"]),
+        d.step("*", shape_indexes, n["qmarked"]),
+        d.step("*", scores, n["shaped"]),
+        d.step("*", ranks, n["scored"]),
+        d.step("*", [(vendor_index, "vi")], n["ranked"]),
+        d.step(kept, sliced, n["located"]),
+        d.step("*", typed, n["sliced"]),
+        d.step("*", presence, n["typed"]),
+        d.step("*", reads, n["marked"]),
+        d.step(
+            "pos, raw",
+            [(bad, "bad"), (okey, "okey"), *narrow],
+            n["fielded"],
+        ),
     ]
     last = (
         f"SELECT pos, coalesce(bad OR o.o_status IS NULL OR (o.needs AND cbad), true) AS careful, {', '.join(final)} "
         f"FROM {n['narrow']} AS narrow LEFT JOIN {outcomes} AS o ON o.key = narrow.okey"
     )
-    stages = tuple(zip(n.values(), selects, strict=True))
+    stages = tuple(zip(n.values(), steps, strict=True))
     sql = "WITH " + ",\n".join(f"{name} AS ({select})" for name, select in stages) + "\n" + last
     rows = [
         (*row, "\x1f".join(str(part) for part in row[:6])) for block in blocks for row in outcome_rows(block.adapter)
