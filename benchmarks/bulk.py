@@ -5,7 +5,13 @@ Writes N generated records (default 1,000,000) of one vendor, and of three vendo
 ``normalize_many`` over the same file, each in a fresh child process that reports its own peak RSS.
 Budget: the bulk path at least 5x ``normalize_many`` and at least 600,000 records/s for one vendor.
 
+With ``--size-gb G`` it streams generated records (one vendor, or three interleaved with ``--mixed``) into a
+file of G gigabytes under ``--folder`` (default: a temporary directory), runs only the bulk path over it and
+checks the Parquet output has a row per record. Budget: memory bounded on files larger than RAM, the child's
+peak RSS near ``--memory-limit`` whatever G is.
+
     python benchmarks/bulk.py [--records N] [--memory-limit 2GB]
+    python benchmarks/bulk.py --size-gb 5 --memory-limit 1GB [--mixed] [--folder DIR]
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ndjson_memory import write_export
+from ndjson_memory import export_lines, write_export
 
 
 def child(kind: str, path: Path, vendor: str | None, memory_limit: str | None) -> None:
@@ -44,14 +50,55 @@ def run(kind: str, path: Path, vendor: str | None, memory_limit: str | None) -> 
     command = [sys.executable, __file__, "--child", kind, "--file", str(path)]
     command += ["--vendor", vendor] if vendor else []
     command += ["--memory-limit", memory_limit] if memory_limit else []
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout.split(maxsplit=3)
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"the {kind} child failed (exit {result.returncode}):\n{result.stderr}")
+    output = result.stdout.split(maxsplit=3)
     return int(output[0]), float(output[1]), float(output[2]), output[3].strip() if len(output) > 3 else ""
+
+
+def write_size(path: Path, size: int, vendor: str | None) -> int:
+    """Stream generated NDJSON records into ``path`` until it holds ``size`` bytes; return how many."""
+    written = records = 0
+    with path.open("wb", buffering=1 << 20) as out:
+        for line in export_lines(vendor):
+            if written >= size:
+                break
+            out.write(line)
+            written += len(line)
+            records += 1
+    return records
+
+
+def large(size_gb: float, vendor: str | None, memory_limit: str | None, folder: Path | None) -> int:
+    """Time the bulk path alone over a generated file of ``size_gb`` gigabytes; 1 if a record went missing."""
+    import pyarrow.parquet as pq
+
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+        path = Path(scratch) / f"{vendor or 'mixed'}.ndjson"
+        start = time.perf_counter()
+        records = write_size(path, int(size_gb * 1e9), vendor)
+        written = time.perf_counter() - start
+        label = vendor or "three vendors, detected"
+        print(f"file: {path.stat().st_size / 1e9:.2f} GB, {records:,} records ({label}), written in {written:.0f} s")
+        print(f"bulk (duckdb), memory_limit={memory_limit} ...", flush=True)
+        count, seconds, peak, detail = run("bulk", path, vendor, memory_limit)
+        print(f"{count:,} records in {seconds:.1f} s = {count / seconds:,.0f} records/s, child peak RSS {peak:.1f} MB")
+        print(f"rows decided: {detail}")
+        out = path.with_suffix(".parquet")
+        rows = pq.ParquetFile(out).metadata.num_rows
+        check = "OK" if rows == records else "MISMATCH"
+        print(f"output: {out.stat().st_size / 1e6:,.0f} MB Parquet, {rows:,} rows for {records:,} records: {check}")
+    return 0 if rows == records else 1
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--memory-limit", help="DuckDB's memory_limit, e.g. 2GB")
+    parser.add_argument("--size-gb", type=float, help="time the bulk path alone over a file of this many GB")
+    parser.add_argument("--mixed", action="store_true", help="with --size-gb: three vendors, detected")
+    parser.add_argument("--folder", type=Path, help="with --size-gb: where the files go (default: a temporary one)")
     parser.add_argument("--child", choices=["bulk", "many"], help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--vendor", help=argparse.SUPPRESS)
@@ -59,6 +106,8 @@ def main() -> int:
     if args.child:
         child(args.child, args.file, args.vendor, args.memory_limit)
         return 0
+    if args.size_gb:
+        return large(args.size_gb, None if args.mixed else "dialnexa", args.memory_limit, args.folder)
     print(f"{'export':<22} {'path':<15} {'records/s':>10} {'seconds':>8} {'peak RSS MB':>12}  ratio")
     with tempfile.TemporaryDirectory() as folder:
         for vendor in ("dialnexa", None):

@@ -11,12 +11,14 @@ Budget: peak RSS under 200 MB, whatever N is (constant memory).
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -56,19 +58,26 @@ TEMPLATES = {
 }
 
 
+def export_lines(vendor: str | None) -> Iterator[bytes]:
+    """Endless NDJSON lines of an export, the vendors interleaved unless one is given."""
+    vendors = [vendor] if vendor else list(TEMPLATES)
+    for i in itertools.count():
+        template = TEMPLATES[vendors[i % len(vendors)]]
+        row = {
+            key: value.format(i=i, n=i % 100_000) if isinstance(value, str) else value
+            for key, value in template.items()
+        }
+        yield orjson.dumps(row) + b"\n"
+
+
 def write_export(path: Path, records: int, vendor: str | None) -> dict[str, int]:
     """Write an NDJSON export, the vendors interleaved unless one is given; returns records per vendor."""
     vendors = [vendor] if vendor else list(TEMPLATES)
     counts = dict.fromkeys(vendors, 0)
     with path.open("wb", buffering=1 << 20) as out:
-        for i in range(records):
-            vendor = vendors[i % len(vendors)]
-            row = {
-                key: value.format(i=i, n=i % 100_000) if isinstance(value, str) else value
-                for key, value in TEMPLATES[vendor].items()
-            }
-            out.write(orjson.dumps(row) + b"\n")
-            counts[vendor] += 1
+        for i, line in enumerate(itertools.islice(export_lines(vendor), records)):
+            out.write(line)
+            counts[vendors[i % len(vendors)]] += 1
     return counts
 
 
