@@ -95,6 +95,7 @@ def normalize_file(
         raw_column = _raw_column(connection, source) if kind == "parquet" else None
         connection.execute(f"CREATE TEMP TABLE lines AS {_source(source, kind, raw_column)}")  # read once, in order
         connection.execute("CREATE TEMP VIEW src AS SELECT rowid AS pos, raw FROM lines")
+        connection.execute("SET preserve_insertion_order = false")  # each row carries its position from here
         connection.execute(f"CREATE TEMP TABLE normalized AS {plan.sql}")
         connection.execute("DROP VIEW src")
         connection.execute("DROP TABLE lines")
