@@ -8,7 +8,6 @@ import json
 import subprocess
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,35 +17,16 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from vendor_cases import comparable, expected_row
 
 import callstatus
-from callstatus import Error, export
+from callstatus import export
 from callstatus.bulk import normalize_file, rows
-from callstatus.canonical import to_row
 from callstatus.testing import payloads, unknown_tokens
 
 VENDORS = callstatus.vendors()
 FIXTURES = Path(__file__).parent / "fixtures"
 SLOW = settings(deadline=None, max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-def _comparable(row: dict[str, Any]) -> dict[str, Any]:
-    """A row with JSON text parsed and timestamps in one form, for comparing the two paths."""
-    out = {}
-    for key, value in row.items():
-        if key in ("raw", "analysis") and isinstance(value, str):
-            value = json.loads(value)
-        elif isinstance(value, datetime):
-            value = value.isoformat().replace("+00:00", "Z")
-        out[key] = value
-    return out
-
-
-def _expected(payload: Any, vendor: str | None) -> dict[str, Any] | None:
-    try:
-        return _comparable(to_row(callstatus.normalize(payload, vendor)))
-    except Error:
-        return None
 
 
 def _write_ndjson(path: Path, items: Sequence[Any]) -> None:
@@ -58,8 +38,8 @@ def _check(tmp: Path, items: Sequence[Any], vendor: str | None, name: str = "in.
     _write_ndjson(source, items)
     out = tmp / "out.parquet"
     summary = normalize_file(source, vendor, out=out, position=True)
-    got = {row.pop("position"): _comparable(row) for row in rows(out)}
-    expected = [_expected(item, vendor) for item in items]
+    got = {row.pop("position"): comparable(row) for row in rows(out)}
+    expected = [expected_row(item, vendor) for item in items]
     assert summary.rows == len(items)
     assert summary.rejected == sum(record is None for record in expected)
     assert summary.by_sql + summary.by_normalize == len(got)
@@ -132,7 +112,7 @@ def test_rows_normalize_refuses_go_to_the_reject_file_and_the_run_goes_on(tmp_pa
 
 def test_gzip_json_array_csv_and_parquet_inputs_and_ndjson_output(tmp_path: Path) -> None:
     items = [json.loads(path.read_text())["payload"] for path in sorted((FIXTURES / "asterisk").glob("*.json"))]
-    expected = sorted(json.dumps(_expected(item, "asterisk"), sort_keys=True) for item in items)
+    expected = sorted(json.dumps(expected_row(item, "asterisk"), sort_keys=True) for item in items)
     gz = tmp_path / "cdr.ndjson.gz"
     gz.write_bytes(gzip.compress(b"".join(orjson.dumps(item) + b"\n" for item in items)))
     array = tmp_path / "cdr.json"
@@ -147,7 +127,7 @@ def test_gzip_json_array_csv_and_parquet_inputs_and_ndjson_output(tmp_path: Path
     for source in (gz, array, parquet):
         out = tmp_path / (source.name + ".out.parquet")
         normalize_file(source, "asterisk", out=out)
-        assert sorted(json.dumps(_comparable(row), sort_keys=True) for row in rows(out)) == expected, source.name
+        assert sorted(json.dumps(comparable(row), sort_keys=True) for row in rows(out)) == expected, source.name
     out = tmp_path / "csv.ndjson"
     normalize_file(csv_path, "asterisk", out=out)  # CSV cells are text: empty cells are empty strings, as in a CDR
     records = [orjson.loads(line) for line in out.read_bytes().splitlines()]
@@ -165,7 +145,7 @@ def test_ndjson_output_is_the_export_layout(tmp_path: Path) -> None:
     export.write((callstatus.normalize(item, "retell") for item in items), exported)
     mine = sorted(out.read_bytes().splitlines())
     theirs = sorted(exported.read_bytes().splitlines())
-    assert [_comparable(orjson.loads(a)) for a in mine] == [_comparable(orjson.loads(b)) for b in theirs]
+    assert [comparable(orjson.loads(a)) for a in mine] == [comparable(orjson.loads(b)) for b in theirs]
     assert [set(orjson.loads(a)) for a in mine] == [set(orjson.loads(b)) for b in theirs]
 
 

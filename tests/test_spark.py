@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,9 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from vendor_cases import comparable, expected_row
 
 import callstatus
-from callstatus import Error
-from callstatus.canonical import to_row
 from callstatus.testing import payloads, unknown_tokens
 
 pyspark = pytest.importorskip("pyspark", reason="the Spark path needs pyspark (the spark extra)")
@@ -51,25 +49,9 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
-def _comparable(row: dict[str, Any]) -> str:
-    out = {}
-    for key, value in row.items():
-        if key in ("raw", "analysis") and isinstance(value, str):
-            value = json.loads(value)
-        elif isinstance(value, datetime):
-            value = value.isoformat().replace("+00:00", "Z")
-        out[key] = value
-    return json.dumps(out, sort_keys=True)
-
-
-def _expected(payloads: list[str], vendor: str | None) -> list[str]:
-    out = []
-    for payload in payloads:
-        try:
-            out.append(_comparable(to_row(callstatus.normalize(payload.encode(), vendor))))
-        except Error:
-            continue
-    return sorted(out)
+def _expected(texts: list[str], vendor: str | None) -> list[str]:
+    rows = (expected_row(text.encode(), vendor) for text in texts)
+    return sorted(json.dumps(row, sort_keys=True) for row in rows if row is not None)
 
 
 def _check(spark: Any, texts: list[str], vendor: str | None) -> None:
@@ -79,7 +61,11 @@ def _check(spark: Any, texts: list[str], vendor: str | None) -> None:
 
     frame = spark.createDataFrame([(text,) for text in texts], "raw string")
     result = normalize(frame, vendor).toArrow().to_pylist()
-    got = sorted(_comparable({k: v for k, v in row.items() if k != "error"}) for row in result if not row["error"])
+    got = sorted(
+        json.dumps(comparable({k: v for k, v in row.items() if k != "error"}), sort_keys=True)
+        for row in result
+        if not row["error"]
+    )
     assert got == _expected(texts, vendor)
     refused = sorted(row["raw"] for row in result if row["error"])
     assert len(got) + len(refused) == sum(bool(text.strip()) for text in texts)

@@ -7,11 +7,13 @@ expected fields and is detected as its vendor, so the table tests read fixtures 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import callstatus
-from callstatus import CallRecord
+from callstatus import CallRecord, Error
+from callstatus.canonical import to_row
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -59,3 +61,24 @@ def fields(record: CallRecord, expected: dict[str, Any]) -> dict[str, Any]:
     """The record's fields that ``expected`` names, dumped as JSON, to compare with a fixture's expectations."""
     dumped = record.model_dump(mode="json")
     return {key: dumped[key] for key in expected}
+
+
+def comparable(row: dict[str, Any]) -> dict[str, Any]:
+    """An export-layout row with its JSON text parsed and timestamps in one form, to compare a bulk path's row
+    with ``normalize()``'s."""
+    out = {}
+    for key, value in row.items():
+        if key in ("raw", "analysis") and isinstance(value, str):
+            value = json.loads(value)
+        elif isinstance(value, datetime):
+            value = value.isoformat().replace("+00:00", "Z")
+        out[key] = value
+    return out
+
+
+def expected_row(payload: Any, vendor: str | None) -> dict[str, Any] | None:
+    """``normalize()``'s record of ``payload`` as a comparable row, None where it refuses the payload."""
+    try:
+        return comparable(to_row(callstatus.normalize(payload, vendor)))
+    except Error:
+        return None
