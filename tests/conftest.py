@@ -55,3 +55,12 @@ def postgres_url(postgres_server_url: str) -> str:
 
 
 _DATABASES = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_unmapped_warnings() -> None:
+    """Each test starts with no unmapped value warned yet: the library warns once per value and stops after
+    10,000 per process, so a test that generates thousands of unknown values would silence the next one."""
+    from callstatus import adapter
+
+    adapter._warned.clear()
