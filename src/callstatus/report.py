@@ -28,6 +28,7 @@ __all__ = [
     "GROUPS",
     "NONE",
     "RATES",
+    "RATE_LABELS",
     "Group",
     "Rate",
     "Report",
@@ -45,6 +46,8 @@ GROUPS: tuple[Group, ...] = ("vendor", "agent", "campaign")
 Rate = Literal["reached_person", "no_answer", "voicemail", "busy", "failed", "canceled", "unknown"]
 RATES: tuple[Rate, ...] = ("reached_person", "no_answer", "voicemail", "busy", "failed", "canceled", "unknown")
 """The rates of a row: all over its terminal calls, except ``unknown``, over all its calls."""
+RATE_LABELS: dict[Rate, str] = {rate: rate.replace("_", " ") for rate in RATES} | {"reached_person": "reached a person"}
+"""How each rate is named on the page and the terminal."""
 DASH = "\u2013"
 """How a figure without data is shown (a rate over no terminal call, a duration of no call): an en dash."""
 NONE = "(none)"

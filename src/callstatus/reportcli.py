@@ -27,7 +27,7 @@ from .errors import NormalizationError, UsageError
 from .normalize import normalize, split_payloads
 from .record import CallRecord
 from .registry import default_registry
-from .report import DASH, GROUPS, RATES, Group, Report, Row, label, percent, seconds, summarize
+from .report import DASH, GROUPS, RATE_LABELS, RATES, Group, Report, Row, label, percent, seconds, summarize
 from .tracker import CallTracker
 from .trackercli import DATABASE_URL, database, database_option
 
@@ -186,15 +186,7 @@ def _parquet(name: str, vendor: str | None, rejects: _Rejects) -> Iterator[CallR
             index += 1
 
 
-_HEADERS: dict[str, str] = {
-    "reached_person": "reached",
-    "no_answer": "no answer",
-    "voicemail": "voicemail",
-    "busy": "busy",
-    "failed": "failed",
-    "canceled": "canceled",
-    "unknown": "unknown",
-}
+_HEADERS = RATE_LABELS | {"reached_person": "reached"}  # the terminal's columns are narrow
 
 
 def _print(result: Report, rich: Any) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from html import escape
 
 from . import __version__
-from .report import DASH, DEFINITIONS, GROUPS, Group, Rate, Report, Row, label, percent, seconds
+from .report import DASH, DEFINITIONS, GROUPS, RATE_LABELS, Group, Report, Row, label, percent, seconds
 
 __all__ = ["CHART_ROWS", "page"]
 
@@ -21,15 +21,6 @@ CHART_ROWS = 30
 
 _TITLES: dict[Group, str] = {"vendor": "By vendor", "agent": "By agent", "campaign": "By campaign"}
 _FIRST_HEADERS: dict[str, str] = {"vendor": "vendor", "agent": "agent (vendor)", "campaign": "campaign (vendor)"}
-_RATE_LABELS: dict[Rate, str] = {
-    "reached_person": "reached a person",
-    "no_answer": "no answer",
-    "voicemail": "voicemail",
-    "busy": "busy",
-    "failed": "failed",
-    "canceled": "canceled",
-    "unknown": "unknown",
-}
 _SEGMENTS: tuple[tuple[str, str, str], ...] = (
     ("reached_person", "reached a person", "#2e7d32"),
     ("no_answer_only", "no answer (not voicemail)", "#f9a825"),
@@ -137,7 +128,7 @@ def _cell(group: str, row: Row, metric: str, text: str, value: float | int | Non
 
 def _table(group: str, rows: tuple[Row, ...], top: int) -> Iterator[str]:
     first = _FIRST_HEADERS.get(group, "")
-    headers = ["calls", "terminal", *(_RATE_LABELS[name] for name in _RATE_LABELS), "median", "p90"]
+    headers = ["calls", "terminal", *(RATE_LABELS[name] for name in RATE_LABELS), "median", "p90"]
     yield f'<table id="table-{group}">\n<thead><tr><th class="name">{first}</th>'
     yield "".join(f"<th>{escape(text)}</th>" for text in headers)
     yield f'<th class="name">top {top} end reasons</th></tr></thead>\n<tbody>\n'
@@ -145,7 +136,7 @@ def _table(group: str, rows: tuple[Row, ...], top: int) -> Iterator[str]:
         yield f'<tr {_attributes(group, row)}><td class="name">{escape(_name(group, row))}</td>'
         yield _cell(group, row, "calls", f"{row.calls:,}", row.calls)
         yield _cell(group, row, "terminal", f"{row.terminal:,}", row.terminal)
-        for name in _RATE_LABELS:
+        for name in RATE_LABELS:
             yield _cell(group, row, name, percent(row.rate(name)), row.rate(name))
         yield _cell(group, row, "median_seconds", seconds(row.median_seconds), row.median_seconds)
         yield _cell(group, row, "p90_seconds", seconds(row.p90_seconds), row.p90_seconds)
