@@ -17,12 +17,12 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from vendor_cases import comparable, expected_row
+from vendor_cases import comparable, expected_row, unknown_statuses
 
 import callstatus
 from callstatus import export
 from callstatus.bulk import normalize_file, rows
-from callstatus.testing import payloads, unknown_tokens
+from callstatus.testing import payloads
 
 VENDORS = callstatus.vendors()
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -69,12 +69,7 @@ def test_the_duckdb_path_gives_normalizes_record_for_every_row(
 @given(batch=st.data())
 def test_unknown_values_take_the_careful_path_and_stay_raw(tmp_path: Path, vendor: str, batch: st.DataObject) -> None:
     items = batch.draw(st.lists(payloads(vendor), min_size=1, max_size=6))
-    adapter = callstatus.get_adapter(vendor)
-    for item in items:
-        getter = adapter.statuses[0].getters[0]
-        found = adapter.locate(item)
-        if found is not None and not getter.from_root and len(getter.keys) == 1:
-            found[1][getter.keys[0]] = batch.draw(unknown_tokens(vendor))  # type: ignore[index]
+    unknown_statuses(items, vendor, batch)
     _check(tmp_path, items, vendor)
 
 

@@ -12,10 +12,10 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from vendor_cases import comparable, expected_row
+from vendor_cases import comparable, expected_row, unknown_statuses
 
 import callstatus
-from callstatus.testing import payloads, unknown_tokens
+from callstatus.testing import payloads
 
 pyspark = pytest.importorskip("pyspark", reason="the Spark path needs pyspark (the spark extra)")
 if shutil.which("java") is None:
@@ -80,12 +80,7 @@ def _texts(items: list[Any]) -> list[str]:
 @given(batch=st.data())
 def test_the_spark_path_gives_normalizes_record_for_every_row(spark: Any, vendor: str, batch: st.DataObject) -> None:
     items = batch.draw(st.lists(payloads(vendor), min_size=1, max_size=40))
-    adapter = callstatus.get_adapter(vendor)
-    for item in items[::3]:  # a third of the rows carry a status the table does not know
-        getter = adapter.statuses[0].getters[0]
-        found = adapter.locate(item)
-        if found is not None and not getter.from_root and len(getter.keys) == 1:
-            found[1][getter.keys[0]] = batch.draw(unknown_tokens(vendor))  # type: ignore[index]
+    unknown_statuses(items[::3], vendor, batch)  # a third of the rows carry a status the table does not know
     _check(spark, _texts(items), vendor)
 
 

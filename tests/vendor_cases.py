@@ -82,3 +82,16 @@ def expected_row(payload: Any, vendor: str | None) -> dict[str, Any] | None:
         return comparable(to_row(callstatus.normalize(payload, vendor)))
     except Error:
         return None
+
+
+def unknown_statuses(items: list[Any], vendor: str, batch: Any) -> None:
+    """Give each payload of ``items`` a status its table does not know, drawn from ``batch`` (where the status
+    sits one key inside the record)."""
+    from callstatus.testing import unknown_tokens
+
+    adapter = callstatus.get_adapter(vendor)
+    getter = adapter.statuses[0].getters[0]
+    for item in items:
+        found = adapter.locate(item)
+        if found is not None and not getter.from_root and len(getter.keys) == 1:
+            found[1][getter.keys[0]] = batch.draw(unknown_tokens(vendor))

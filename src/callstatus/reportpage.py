@@ -160,6 +160,15 @@ def _chart_rows(rows: tuple[Row, ...]) -> tuple[tuple[Row, ...], str]:
 _LABEL_WIDTH, _BAR_WIDTH, _NOTE_WIDTH, _ROW_HEIGHT = 260, 600, 220, 24
 
 
+def _row_label(group: Group, row: Row, y: int) -> str:
+    """A chart row's name, cut short, with the whole name as its tooltip."""
+    name = _name(group, row)
+    return (
+        f'<text x="{_LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">{escape(_short(name))}'
+        f"<title>{escape(name)}</title></text>\n"
+    )
+
+
 def _short(text: str, limit: int = 38) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -176,8 +185,7 @@ def _outcome_chart(group: Group, rows: tuple[Row, ...]) -> Iterator[str]:
     for index, row in enumerate(shown):
         y = 4 + index * _ROW_HEIGHT
         name = escape(_name(group, row))
-        yield f'<text x="{_LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">{escape(_short(_name(group, row)))}'
-        yield f"<title>{name}</title></text>\n"
+        yield _row_label(group, row, y)
         yield f'<rect x="{_LABEL_WIDTH}" y="{y + 2}" width="{_BAR_WIDTH}" height="{_ROW_HEIGHT - 6}" fill="#eef1f3"/>\n'
         x = float(_LABEL_WIDTH)
         counts = _segments(row)
@@ -220,8 +228,7 @@ def _duration_chart(group: Group, rows: tuple[Row, ...]) -> Iterator[str]:
     for index, row in enumerate(shown):
         y = 4 + index * _ROW_HEIGHT
         name = escape(_name(group, row))
-        yield f'<text x="{_LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">{escape(_short(_name(group, row)))}'
-        yield f"<title>{name}</title></text>\n"
+        yield _row_label(group, row, y)
         for offset, value, color, text in (
             (2, row.p90_seconds, "#90caf9", "p90"),
             (7, row.median_seconds, "#1565c0", "median"),
