@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from vendor_cases import comparable, expected_row, unknown_statuses
 
 import callstatus
-from callstatus import export
+from callstatus import bulk, export
 from callstatus.bulk import normalize_file, rows
 from callstatus.testing import payloads
 
@@ -33,11 +33,17 @@ def _write_ndjson(path: Path, items: Sequence[Any]) -> None:
     path.write_bytes(b"".join(orjson.dumps(item) + b"\n" for item in items))
 
 
-def _check(tmp: Path, items: Sequence[Any], vendor: str | None, name: str = "in.ndjson") -> None:
+def _check(tmp: Path, items: Sequence[Any], vendor: str | None, name: str = "in.ndjson", keyed: bool = False) -> None:
+    """``keyed``: every set of top-level keys gets its own lighter select (by default only sets of 10,000 rows)."""
     source = tmp / name
     _write_ndjson(source, items)
     out = tmp / "out.parquet"
-    summary = normalize_file(source, vendor, out=out, position=True)
+    saved = bulk._KEYED
+    bulk._KEYED = (1, 64) if keyed else saved
+    try:
+        summary = normalize_file(source, vendor, out=out, position=True)
+    finally:
+        bulk._KEYED = saved
     got = {row.pop("position"): comparable(row) for row in rows(out)}
     expected = [expected_row(item, vendor) for item in items]
     assert summary.rows == len(items)
@@ -61,7 +67,7 @@ def test_the_duckdb_path_gives_normalizes_record_for_every_row(
     tmp_path: Path, vendor: str, batch: st.DataObject
 ) -> None:
     items = batch.draw(st.lists(payloads(vendor), min_size=1, max_size=12))
-    _check(tmp_path, items, vendor)
+    _check(tmp_path, items, vendor, keyed=batch.draw(st.booleans()))
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
@@ -70,14 +76,14 @@ def test_the_duckdb_path_gives_normalizes_record_for_every_row(
 def test_unknown_values_take_the_careful_path_and_stay_raw(tmp_path: Path, vendor: str, batch: st.DataObject) -> None:
     items = batch.draw(st.lists(payloads(vendor), min_size=1, max_size=6))
     unknown_statuses(items, vendor, batch)
-    _check(tmp_path, items, vendor)
+    _check(tmp_path, items, vendor, keyed=batch.draw(st.booleans()))
 
 
 @SLOW
 @given(batch=st.data())
 def test_detection_per_row_matches_normalize_on_mixed_vendors(tmp_path: Path, batch: st.DataObject) -> None:
     items = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=1, max_size=16))
-    _check(tmp_path, items, None)
+    _check(tmp_path, items, None, keyed=batch.draw(st.booleans()))
 
 
 def test_every_documented_payload_of_every_table_named_and_detected(tmp_path: Path) -> None:
@@ -88,8 +94,10 @@ def test_every_documented_payload_of_every_table_named_and_detected(tmp_path: Pa
             for path in sorted((FIXTURES / vendor).glob("*.json"))
         ]
         _check(tmp_path, items, vendor)
+        _check(tmp_path, items, vendor, keyed=True)
         everything += items
     _check(tmp_path, everything, None)  # one file of every vendor's payloads, each row's vendor detected
+    _check(tmp_path, everything, None, keyed=True)
 
 
 def test_rows_normalize_refuses_go_to_the_reject_file_and_the_run_goes_on(tmp_path: Path) -> None:

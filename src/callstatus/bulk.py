@@ -22,13 +22,19 @@ from .errors import Error, UsageError
 from .export import arrow_schema
 from .normalize import normalize
 from .registry import Registry, default_registry
-from .sqlplan import DUCKDB, OUTCOME_COLUMNS, compile_select, typed_columns
+from .sqlplan import OUTCOME_COLUMNS, compile_select, outcome_table
 
 __all__ = ["BulkSummary", "normalize_file"]
 
 Input = Literal["ndjson", "json", "csv", "parquet"]
 Output = Literal["parquet", "ndjson"]
 _CHUNK = 50_000
+_KEYED = (10_000, 64)
+"""Rows sharing one set of top-level keys get a select of their own (``compile_select(keys=...)``, much lighter)
+when there are at least this many of them; at most this many such selects. The other rows take the full select."""
+_KEY_HASH = "CASE WHEN starts_with(ltrim(raw), '{') THEN try(hash(json_keys(raw))) END"
+"""A row's key set, as one number: rows are grouped by it (a 64-bit hash, so two key lists sharing one is a
+2^-64 chance)."""
 
 
 def _needs(module: str) -> Any:
@@ -79,7 +85,6 @@ def normalize_file(
     adapters = [registry.get(vendor)] if vendor is not None else [registry.get(name) for name in registry.vendors()]
     target = Path(out)
     chosen_out = output_format or ("ndjson" if target.suffix in (".ndjson", ".jsonl") else "parquet")
-    plan = compile_select(adapters, detect=vendor is None)
     connection = duckdb.connect()
     try:
         connection.execute("SET TimeZone = 'UTC'")
@@ -90,13 +95,16 @@ def normalize_file(
             connection.execute(f"SET threads = {int(threads)}")
         show_progress = sys.stderr.isatty() if progress is None else progress
         connection.execute(f"SET enable_progress_bar = {'true' if show_progress else 'false'}")
-        _outcomes(connection, plan.outcomes)
+        _outcomes(connection, outcome_table(adapters))
         kind = input_format or _input(source)
         raw_column = _raw_column(connection, source) if kind == "parquet" else None
-        connection.execute(f"CREATE TEMP TABLE lines AS {_source(source, kind, raw_column)}")  # read once, in order
-        connection.execute("CREATE TEMP VIEW src AS SELECT rowid AS pos, raw FROM lines")
+        connection.execute(  # read once, in order: each row's rowid is its position
+            f"CREATE TEMP TABLE lines AS SELECT raw, {_KEY_HASH} AS keyed FROM ({_source(source, kind, raw_column)})"
+        )
         connection.execute("SET preserve_insertion_order = false")  # each row carries its position from here
-        connection.execute(f"CREATE TEMP TABLE normalized AS {plan.sql}")
+        for index, (where, sql) in enumerate(_selects(connection, adapters, detect=vendor is None)):
+            connection.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT rowid AS pos, raw FROM lines WHERE {where}")
+            connection.execute(f"{'INSERT INTO normalized' if index else 'CREATE TEMP TABLE normalized AS'} {sql}")
         connection.execute("DROP VIEW src")
         connection.execute("DROP TABLE lines")
         rejects_path = target.with_name(target.name + ".rejects.ndjson")
@@ -118,6 +126,24 @@ def normalize_file(
         out=str(target),
         rejects=str(rejects_path) if rejected else None,
     )
+
+
+def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[tuple[str, str]]:
+    """(which rows of ``lines``, the select for them): one for each frequent key set, one for every other row."""
+    least, most = _KEYED
+    groups = connection.execute(
+        "SELECT keyed, count(*) AS n FROM lines WHERE keyed IS NOT NULL GROUP BY keyed HAVING count(*) >= ? "
+        "ORDER BY n DESC, keyed LIMIT ?",
+        [least, most],
+    ).fetchall()
+    for keyed, _ in groups:
+        keys = connection.execute("SELECT json_keys(raw) FROM lines WHERE keyed = ? LIMIT 1", [keyed]).fetchall()
+        plan = compile_select(adapters, detect=detect, keys=frozenset(keys[0][0]))
+        yield f"keyed = {int(keyed)}", plan.sql
+    chosen = ", ".join(str(int(keyed)) for keyed, _ in groups)
+    rest = f"keyed IS NULL OR keyed NOT IN ({chosen})" if groups else "true"
+    if not groups or connection.execute(f"SELECT count(*) FROM lines WHERE {rest}").fetchall()[0][0]:
+        yield rest, compile_select(adapters, detect=detect).sql
 
 
 def _input(path: Path) -> Input:
@@ -172,7 +198,7 @@ def _outcomes(connection: Any, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _decided_columns(position: bool) -> str:
-    return ", ".join(typed_columns(DUCKDB) + (["pos AS position"] if position else []))
+    return ", ".join([column.name for column in COLUMNS] + (["pos AS position"] if position else []))
 
 
 def _ndjson_columns(position: bool) -> str:

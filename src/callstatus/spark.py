@@ -17,7 +17,7 @@ from .canonical import COLUMNS, to_row
 from .errors import Error, UsageError
 from .normalize import normalize as normalize_record
 from .registry import default_registry
-from .sqlplan import SPARK, compile_select, typed_columns
+from .sqlplan import SPARK, compile_select
 
 __all__ = ["normalize"]
 
@@ -71,7 +71,9 @@ def normalize(df: Any, vendor: str | None = None, *, column: str | None = None) 
     finally:  # the analysed plan holds what the views stood for
         for view in views:
             session.catalog.dropTempView(view)
-    decided = selected.where("NOT careful").selectExpr(*typed_columns(SPARK), "CAST(NULL AS STRING) AS error")
+    decided = selected.where("NOT careful").selectExpr(
+        *(column.name for column in COLUMNS), "CAST(NULL AS STRING) AS error"
+    )
     careful = functions.udf(_careful(vendor), _SCHEMA, useArrow=False)
     late = selected.where("careful AND trim(raw) <> ''").select(careful("raw").alias("row")).select("row.*")
     return decided.unionByName(late)

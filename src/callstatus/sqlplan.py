@@ -10,7 +10,7 @@ Spark SQL (``spark``), from the same plan; only the few functions in ``Dialect``
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC
 from typing import Any
 
@@ -24,7 +24,7 @@ from .convert import UNITS
 from .meanings import CONNECTED_STATES, ReasonMeaning
 
 __all__ = [
-    "DUCKDB", "OUTCOME_COLUMNS", "SPARK", "Dialect", "SqlPlan", "compile_select", "outcome_rows", "typed_columns",
+    "DUCKDB", "OUTCOME_COLUMNS", "SPARK", "Dialect", "SqlPlan", "compile_select", "outcome_rows", "outcome_table",
 ]  # fmt: skip
 
 OUTCOME_COLUMNS = (
@@ -50,7 +50,7 @@ _LAST_MILLISECOND = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z: later epoch
 _MS_ABOVE = 99_999_999_999  # convert.timestamp reads 1e11 and more as milliseconds
 _STAGES = (
     "parsed", "texts", "qtyped", "qmarked", "shaped", "scored", "ranked", "located", "sliced", "typed", "marked",
-    "fielded", "narrow",
+    "derived", "fielded", "narrow",
 )  # fmt: skip
 _NUMBER_STARTS = "('-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9')"
 
@@ -197,25 +197,36 @@ def outcome_rows(adapter: Adapter) -> Iterator[tuple[Any, ...]]:
                     )  # fmt: skip
 
 
+def _never(key: Any) -> bool:
+    return False
+
+
+def outcome_table(adapters: Sequence[Adapter]) -> list[tuple[Any, ...]]:
+    """The rows of the outcome table the select joins (``OUTCOME_COLUMNS``), for every table of ``adapters``."""
+    return [(*row, "\x1f".join(str(part) for part in row[:6])) for adapter in adapters for row in outcome_rows(adapter)]
+
+
 @attrs.define
 class _Paths:
     """JSON paths a stage reads, numbered: the shapes' paths from the payload (prefix ``q``), or a table's slots
     (its getters, whatever shape holds them; no prefix). Each is read once per row (``_Texts``)."""
 
     prefix: str = ""
+    absent: Callable[[Any], bool] = _never
+    """Whether a path is known absent from every row (then its value is NULL and it is not read)."""
     index: dict[Any, int] = attrs.field(factory=dict)
 
     def of(self, key: Any) -> int:
         return self.index.setdefault(key, len(self.index) + 1)
 
     def t(self, key: Any) -> str:
-        return f"{self.prefix}t{self.of(key)}"
+        return "NULL" if self.absent(key) else f"{self.prefix}t{self.of(key)}"
 
     def s(self, key: Any) -> str:
-        return f"{self.prefix}s{self.of(key)}"
+        return "NULL" if self.absent(key) else f"{self.prefix}s{self.of(key)}"
 
     def present(self, key: Any) -> str:
-        return f"{self.prefix}p{self.of(key)}"
+        return "false" if self.absent(key) else f"{self.prefix}p{self.of(key)}"
 
 
 class _Texts:
@@ -293,10 +304,10 @@ class SqlPlan:
     """The same select as named steps, each reading the one before (the last is the whole select's result)."""
 
 
-def typed_columns(d: Dialect) -> list[str]:
-    """The canonical columns of the select, each cast to its export-layout type."""
+def _types(d: Dialect) -> list[str]:
+    """The SQL type of each canonical column in the export layout."""
     types = {"timestamp": d.timestamp, "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
-    return [f"CAST({column.name} AS {types.get(column.kind, d.text)}) AS {column.name}" for column in COLUMNS]
+    return [types.get(column.kind, d.text) for column in COLUMNS]
 
 
 def compile_select(
@@ -307,13 +318,23 @@ def compile_select(
     source: str = "src",
     outcomes: str = "outcomes",
     prefix: str = "",
+    keys: frozenset[str] | None = None,
 ) -> SqlPlan:
     """One select over ``source(pos BIGINT, raw VARCHAR)`` giving ``pos``, ``careful`` and the canonical columns,
     joined to the ``outcomes`` table (``SqlPlan.outcomes``). ``detect``: each row's vendor is the one table whose
-    shapes fit (else careful); otherwise ``adapters`` holds the one named vendor."""
+    shapes fit (else careful); otherwise ``adapters`` holds the one named vendor. ``keys``: the top-level keys of
+    every row of ``source``, when the caller knows them: what no row holds is left out of the select (the
+    shapes that need it, the paths under it), which makes it much lighter."""
     d = dialect
-    paths = _Paths("q")
-    blocks = [_Vendor(adapter, paths, index, d) for index, adapter in enumerate(adapters)]
+
+    def absent(path: tuple[str, ...]) -> bool:
+        return keys is not None and bool(path) and path[0] not in keys
+
+    live = [adapter for adapter in adapters if _possible_shapes(adapter, absent)]
+    if not live:  # no table fits such rows: every row is careful, as the full select says
+        return compile_select(adapters, detect=detect, dialect=d, source=source, outcomes=outcomes, prefix=prefix)
+    paths = _Paths("q", absent)
+    blocks = [_Vendor(adapter, paths, index, d) for index, adapter in enumerate(live)]
     shape_indexes = [(block.shape_index(), block.si) for block in blocks]
     scores: list[tuple[str, str]] = []
     ranks: list[tuple[str, str]] = []
@@ -338,40 +359,36 @@ def compile_select(
     narrow = [(by_vendor(name), name) for name in decided]
     okey = "CASE vi " + " ".join(f"WHEN {block.k} THEN {block.key()}" for block in blocks) + " END"
     order = sorted(paths.index.items(), key=lambda item: item[1])
-    texts = _Texts([keys for keys, _ in order] + [keys for block in blocks for keys in block.slot_keys()])
-    qtexts = [(d.value(texts, keys), f"qx{i}") for keys, i in order]
+    texts = _Texts([path for path, _ in order] + [path for block in blocks for path in block.slot_paths()])
+    qtexts = [(d.value(texts, path), f"qx{i}") for path, i in order]
     qtyped = [pair for _, i in order for pair in ((_type(f"qx{i}"), f"qt{i}"), (_string(d, f"qx{i}"), f"qs{i}"))]
     qpresence = [(_present(f"qx{i}"), f"qp{i}") for _, i in order]
     slots = max(len(block.slots.index) for block in blocks)
     sliced = []
     for i in range(1, slots + 1):
+        found = [(block, number, path) for block in blocks for number, path in block.slot_at(i)]
+        if len(blocks) == 1 and len({path for _, _, path in found}) == 1:  # a row of no shape is careful anyway
+            sliced.append((d.value(texts, found[0][2]), f"x{i}"))
+            continue
         cases = " ".join(
-            f"WHEN vi = {block.k} AND {block.si} = {number} THEN {d.value(texts, block.slot_keys(shape)[i - 1])}"
-            for block in blocks
-            for number, shape in enumerate(block.adapter.shapes)
-            if i <= len(block.slots.index)
+            f"WHEN vi = {block.k} AND {block.si} = {number} THEN {d.value(texts, path)}"
+            for block, number, path in found
         )
-        sliced.append((f"CASE {cases} END", f"x{i}"))
+        sliced.append((f"CASE {cases} END" if cases else f"CAST(NULL AS {d.text})", f"x{i}"))
     typed = [pair for i in range(1, slots + 1) for pair in ((_type(f"x{i}"), f"t{i}"), (_string(d, f"x{i}"), f"s{i}"))]
     presence = [(_present(f"x{i}"), f"p{i}") for i in range(1, slots + 1)]
-    final = []
-    for column in COLUMNS:
-        name = column.name
-        if name == "status":
-            final.append("o.o_status AS status")
-        elif name == "end_reason":
-            final.append("o.o_reason AS end_reason")
-        elif name == "ended_by":
-            final.append("CASE WHEN eb IS NOT NULL AND o.o_over THEN eb ELSE o.o_ended_by END AS ended_by")
-        elif name == "answered_by":
-            final.append("coalesce(ab, o.o_answered_by) AS answered_by")
-        elif name == "vendor_may_retry":
-            final.append(
-                "CASE WHEN o.o_retry THEN (CASE WHEN rnull THEN NULL WHEN rfalse THEN false ELSE true END) "
-                "ELSE o.o_retry END AS vendor_may_retry"
-            )
-        else:
-            final.append(f"narrow.{name}")
+    joined = {
+        "status": "o.o_status",
+        "end_reason": "o.o_reason",
+        "ended_by": "CASE WHEN eb IS NOT NULL AND o.o_over THEN eb ELSE o.o_ended_by END",
+        "answered_by": "coalesce(ab, o.o_answered_by)",
+        "vendor_may_retry": "CASE WHEN o.o_retry THEN (CASE WHEN rnull THEN NULL WHEN rfalse THEN false ELSE true END) "
+        "ELSE o.o_retry END",
+    }
+    final = [  # typed, so that the selects of different keys give the same columns
+        f"CAST({joined.get(name, 'narrow.' + name)} AS {kind}) AS {name}"
+        for name, kind in zip((column.name for column in COLUMNS), _types(d), strict=True)
+    ]
     n = {name: prefix + name for name in _STAGES}
     bad = f"coalesce(q IS NULL OR vi IS NULL OR {canonical} OR {by_vendor('bad')}, true)"
     kept = ", ".join(["pos, raw, q, vi", *(b.si for b in blocks), *(f"qt{i}" for _, i in order)])
@@ -387,7 +404,10 @@ def compile_select(
         d.step(kept, sliced, n["located"]),
         d.step("*", typed, n["sliced"]),
         d.step("*", presence, n["typed"]),
-        d.step("*", reads, n["marked"]),
+        d.step(
+            "*", [(expression, name) for block in blocks for expression, name in block.derived.items()], n["marked"]
+        ),
+        d.step("*", reads, n["derived"]),
         d.step(
             "pos, raw",
             [(bad, "bad"), (okey, "okey"), *narrow],
@@ -400,10 +420,23 @@ def compile_select(
     )
     stages = tuple(zip(n.values(), steps, strict=True))
     sql = "WITH " + ",\n".join(f"{name} AS ({select})" for name, select in stages) + "\n" + last
-    rows = [
-        (*row, "\x1f".join(str(part) for part in row[:6])) for block in blocks for row in outcome_rows(block.adapter)
+    return SqlPlan(sql=sql, outcomes=outcome_table(live), stages=(*stages, (prefix + "normalized", last)))
+
+
+def _possible_shapes(adapter: Adapter, absent: Callable[[tuple[str, ...]], bool]) -> list[tuple[int, Shape]]:
+    """The table's shapes (with their index) that may fit a row, given the paths known absent from it."""
+
+    def gone(shape: Shape, getter: Getter) -> bool:
+        return absent(getter.keys if getter.from_root else (*shape.at, *getter.keys))
+
+    return [
+        (index, shape)
+        for index, shape in enumerate(adapter.shapes)
+        if not (shape.at and absent(shape.at))
+        and not any(gone(shape, getter) for getter in shape.all)
+        and not (shape.any and all(gone(shape, getter) for getter in shape.any))
+        and not any(gone(shape, getter) for getter, _ in shape.match)
     ]
-    return SqlPlan(sql=sql, outcomes=rows, stages=(*stages, (prefix + "normalized", last)))
 
 
 class _Vendor:
@@ -417,16 +450,28 @@ class _Vendor:
         self.si = f"si{index}"
         self.alias = f"o{index}"
         self.fields = {plan.name: plan for plan in adapter.fields}
-        self.slots = _Paths()
+        self.shapes = _possible_shapes(adapter, paths.absent)
+        self.slots = _Paths(absent=self._slot_absent)
+        self.derived: dict[str, str] = {}
         self._reads: list[tuple[str, str]] | None = None
         self.reads()  # every slot is known once the reads are built
 
-    def slot_keys(self, shape: Shape | None = None) -> list[tuple[str, ...]]:
-        """The payload paths of this table's slots in a record of ``shape`` (every shape's when None), in slot
-        order."""
-        ordered = sorted(self.slots.index.items(), key=lambda item: item[1])
-        shapes = self.adapter.shapes if shape is None else [shape]
-        return [keys if root else (*each.at, *keys) for each in shapes for (root, keys), _ in ordered]
+    def _slot_absent(self, slot: tuple[bool, tuple[str, ...]]) -> bool:
+        root, keys = slot
+        return all(self.paths.absent(keys if root else (*shape.at, *keys)) for _, shape in self.shapes)
+
+    def slot_at(self, number: int) -> list[tuple[int, tuple[str, ...]]]:
+        """Where slot ``number`` is in a record of each shape that may fit: (shape index, payload path)."""
+        slot = next((key for key, i in self.slots.index.items() if i == number), None)
+        if slot is None:
+            return []
+        root, keys = slot
+        found = [(index, keys if root else (*shape.at, *keys)) for index, shape in self.shapes]
+        return [(index, path) for index, path in found if not self.paths.absent(path)]
+
+    def slot_paths(self) -> list[tuple[str, ...]]:
+        """Every payload path of this table's slots, in the shapes that may fit."""
+        return [path for number in range(1, len(self.slots.index) + 1) for _, path in self.slot_at(number)]
 
     @staticmethod
     def _slot(getter: Getter) -> tuple[bool, tuple[str, ...]]:
@@ -452,7 +497,7 @@ class _Vendor:
         """``Shape.score`` of the fitting shape: how much of the payload it accounts for; NULL when none fits."""
         p = self.paths
         cases = []
-        for i, shape in enumerate(self.adapter.shapes):
+        for i, shape in self.shapes:
             fixed = len(shape.at) + len(shape.all) + len(shape.none) + 2 * len(shape.match)
             hits = "".join(f" + CAST({p.present(self._keys(shape, g))} AS INTEGER)" for g in shape.any)
             cases.append(f"WHEN {i} THEN {fixed}{hits}")
@@ -460,11 +505,16 @@ class _Vendor:
 
     def shape_index(self) -> str:
         """The index of the first shape of the table that fits the row, NULL when none does."""
-        cases = " ".join(f"WHEN {self._shape_fit(shape)} THEN {i}" for i, shape in enumerate(self.adapter.shapes))
+        cases = " ".join(f"WHEN {self._shape_fit(shape)} THEN {i}" for i, shape in self.shapes)
         return f"(CASE {cases} END)"
+
+    def _live(self, getters: Sequence[Getter]) -> list[Getter]:
+        """The getters that may find a value (their path is not known absent)."""
+        return [getter for getter in getters if not self.slots.absent(self._slot(getter))]
 
     def _first(self, getters: Sequence[Getter], value: Any, ok: Any) -> tuple[str, str]:
         """The first present getter's converted value, and whether it passed the fast path's test."""
+        getters = self._live(getters)
         if not getters:
             return "NULL", "true"
         p = self.slots
@@ -472,23 +522,33 @@ class _Vendor:
         oks = " ".join(f"WHEN {p.present(self._slot(g))} THEN {ok(self._slot(g), g)}" for g in getters)
         return f"(CASE {values} END)", f"(CASE {oks} ELSE true END)"
 
+    def _slot_values(self, keys: tuple[bool, tuple[str, ...]]) -> _Slot:
+        return _Slot(self.slots.t(keys), self.slots.s(keys), self._derive)
+
+    def _derive(self, expression: str) -> str:
+        """The name of a column holding ``expression``, computed once per row however many reads use it."""
+        if expression not in self.derived:
+            self.derived[expression] = f"d{self.k}_{len(self.derived) + 1}"
+        return self.derived[expression]
+
     def _field(self, plan: FieldPlan) -> tuple[str, str]:
-        p = self.slots
         if plan.kind == "raw" and plan.name not in self.adapter.enums:
             return "NULL", "true"  # an enum field without a map is never read
 
         def value(keys: tuple[bool, tuple[str, ...]], getter: Getter) -> str:
-            return _convert(self.d, plan, getter, p.t(keys), p.s(keys), self.adapter)
+            return _convert(self.d, plan, getter, self._slot_values(keys), self.adapter)
 
         def ok(keys: tuple[bool, tuple[str, ...]], getter: Getter) -> str:
-            return _accepts(self.d, plan, getter, p.t(keys), p.s(keys), self.adapter)
+            return _accepts(self.d, plan, getter, self._slot_values(keys), self.adapter)
 
         return self._first(plan.getters, value, ok)
 
     def _vocabulary(self, vocabularies: Sequence[Sequence[Getter]]) -> tuple[str, str, str]:
         """(vocabulary index or -1, raw string or '', ok): the first present path of any vocabulary."""
         p = self.slots
-        present = [(index, self._slot(getter)) for index, getters in enumerate(vocabularies) for getter in getters]
+        present = [
+            (index, self._slot(getter)) for index, getters in enumerate(vocabularies) for getter in self._live(getters)
+        ]
         if not present:
             return "-1", "''", "true"
         index = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN {i}" for i, k in present) + " ELSE -1 END)"
@@ -501,7 +561,7 @@ class _Vendor:
         return index, raw, ok
 
     def _read(self) -> list[str]:
-        return [name for name, plan in self.fields.items() if plan.kind != "connected" and plan.getters]
+        return [name for name, plan in self.fields.items() if plan.kind != "connected" and self._live(plan.getters)]
 
     def reads(self) -> list[tuple[str, str]]:
         """The row's values this table reads, each computed once: (expression, column name)."""
@@ -513,7 +573,7 @@ class _Vendor:
             value, ok = self._field(self.fields[name])
             out += [(value, f"f{k}_{name}"), (ok, f"a{k}_{name}")]
         connected = self.fields.get("connected")
-        if connected is not None and connected.getters:
+        if connected is not None and self._live(connected.getters):
             out += [(self._field(connected)[1], f"a{k}_connected"), (self._connected_state(), f"c{k}")]
         for prefix, vocabularies in (("s", self.adapter.statuses), ("r", self.adapter.reasons)):
             index, raw, ok = self._vocabulary([v.getters for v in vocabularies])
@@ -583,12 +643,15 @@ class _Vendor:
             return "NULL"
         p = self.slots
         entries = []
-        for key, getters in analysis.items():
+        for key, all_getters in analysis.items():
+            getters = self._live(all_getters)
             if not getters:
                 continue
             slots = [self._slot(g) for g in getters]
             value = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN x{p.of(k)}" for k in slots) + " END)"
             entries.append(f"{self.d.quote(orjson.dumps(key).decode() + ':')} || {value}")  # NULL when absent
+        if not entries:
+            return "NULL"
         return f"nullif(concat('{{', concat_ws(',', {', '.join(entries)}), '}}'), '{{}}')"  # a JSON object's text
 
     def key(self) -> str:
@@ -606,49 +669,71 @@ class _Vendor:
         plan = fields.get("connected")
         if plan is None or not plan.getters:
             return "0"
-        p = self.slots
 
         def state(keys: tuple[bool, tuple[str, ...]], getter: Getter) -> str:
-            t, s = p.t(keys), p.s(keys)
+            slot = self._slot_values(keys)
             if getter.format is not None:
                 return "2"
-            boolean = f"(CASE WHEN {s} = 'true' THEN 1.0 ELSE 0.0 END)"
-            number = f"CASE WHEN {_is_boolean(t)} THEN {boolean} ELSE {_number(self.d, t, s)} END"
+            boolean = f"(CASE WHEN {slot.s} = 'true' THEN 1.0 ELSE 0.0 END)"
+            number = f"CASE WHEN {_is_boolean(slot.t)} THEN {boolean} ELSE {slot.number(self.d)} END"
             return f"(CASE WHEN {number} > 0 THEN 2 WHEN {number} = 0 THEN 1 ELSE 0 END)"
 
         value = self._first(plan.getters, state, lambda k, g: "true")[0]
         return f"coalesce({value}, 0)"
 
 
-def _accepts(d: Dialect, plan: FieldPlan, getter: Getter, t: str, s: str, adapter: Adapter) -> str:
+@attrs.frozen
+class _Slot:
+    """One value a table reads: its JSON type's first character, its text, and the columns derived from it (each
+    computed once per row, see ``_Vendor._derive``)."""
+
+    t: str
+    s: str
+    derive: Callable[[str], str]
+
+    def number(self, d: Dialect) -> str:
+        return self.derive(_number(d, self.t, self.s))
+
+    def iso(self, d: Dialect) -> str:
+        return self.derive(d.iso(self.s))
+
+    def rfc2822(self, d: Dialect) -> str:
+        return self.derive(d.rfc2822(self.s))
+
+    def enum(self, d: Dialect, name: str, adapter: Adapter) -> str:
+        return self.derive(_enum(d, name, self.s, adapter))
+
+
+def _accepts(d: Dialect, plan: FieldPlan, getter: Getter, slot: _Slot, adapter: Adapter) -> str:
     """Whether the present value passes the fast path's type test and converts there (else: careful)."""
     kind = plan.kind
+    t, s = slot.t, slot.s
     if kind == "connected":
         if getter.format is not None:
             return _is_string(t)
-        return f"({_is_boolean(t)} OR {_number(d, t, s)} >= 0)"
+        return f"({_is_boolean(t)} OR {slot.number(d)} >= 0)"
     if kind == "text":
         return _is_string(t)
     if kind == "phone":
         return f"({_is_string(t)} AND {d.full_match(s, _E164)})"
     if kind == "raw":
-        return f"({_is_string(t)} AND {_enum(d, plan.name, s, adapter)} IS NOT NULL)"
+        return f"({_is_string(t)} AND {slot.enum(d, plan.name, adapter)} IS NOT NULL)"
     if kind == "time":
         fmt = getter.format or plan.format or "iso8601"
         if fmt == "iso8601":
             offset = f"{_OFFSET}?" if adapter.zone is UTC else _OFFSET  # naive: read in the vendor's zone
-            return f"({_is_string(t)} AND {d.full_match(s, _ISO + offset)} AND {d.iso(s)} IS NOT NULL)"
+            return f"({_is_string(t)} AND {d.full_match(s, _ISO + offset)} AND {slot.iso(d)} IS NOT NULL)"
         if fmt == "rfc2822":
             return (  # '-0000', an unknown offset, is read in the vendor's zone: the careful path
                 f"({_is_string(t)} AND {d.full_match(s, _RFC2822)} AND NOT {d.ends_with(s, '-0000')} "
-                f"AND {d.rfc2822(s)} IS NOT NULL)"
+                f"AND {slot.rfc2822(d)} IS NOT NULL)"
             )
         if fmt in ("epoch", "epoch_ms", "auto"):
             return f"({_is_integer(t, s)} AND TRY_CAST({s} AS {d.wide}) BETWEEN 0 AND {_epoch_limit(fmt)})"
         return "false"  # any other format: the careful path reads it
     if kind in ("duration", "number"):
         low = "0.0" if kind == "duration" else "-1e308"
-        return f"({_scaled(d, plan, getter, t, s)} BETWEEN {low} AND 1e308)"
+        return f"({_scaled(d, plan, getter, slot)} BETWEEN {low} AND 1e308)"
     if kind == "integer":
         whole = f"({_is_integer(t, s)} OR ({_is_string(t)} AND {d.full_match(s, '[0-9]{1,15}')}))"
         return f"({whole} AND TRY_CAST({s} AS {d.wide}) + {plan.offset} BETWEEN 1 AND 9223372036854775807)"
@@ -659,25 +744,26 @@ def _epoch_limit(fmt: str) -> int:
     return _LAST_MILLISECOND if fmt == "epoch_ms" else _MS_ABOVE  # epoch, auto: whole seconds below 1e11
 
 
-def _convert(d: Dialect, plan: FieldPlan, getter: Getter, t: str, s: str, adapter: Adapter) -> str:
+def _convert(d: Dialect, plan: FieldPlan, getter: Getter, slot: _Slot, adapter: Adapter) -> str:
     kind = plan.kind
+    s = slot.s
     if kind in ("text", "phone"):
         return s
     if kind == "raw":
-        return _enum(d, plan.name, s, adapter)
+        return slot.enum(d, plan.name, adapter)
     if kind == "time":
         fmt = getter.format or plan.format or "iso8601"
         if fmt == "iso8601":
-            return d.iso(s)
+            return slot.iso(d)
         if fmt == "rfc2822":
-            return d.rfc2822(s)
+            return slot.rfc2822(d)
         if fmt == "epoch_ms":
             return d.from_micros(f"TRY_CAST({s} AS BIGINT) * 1000")
         if fmt in ("epoch", "auto"):
             return d.from_micros(f"TRY_CAST({s} AS BIGINT) * 1000000")
         return f"CAST(NULL AS {d.timestamp})"
     if kind in ("duration", "number"):
-        return _scaled(d, plan, getter, t, s)
+        return _scaled(d, plan, getter, slot)
     if kind == "integer":
         return f"TRY_CAST(TRY_CAST({s} AS {d.wide}) + {plan.offset} AS BIGINT)"
     return "NULL"
@@ -691,13 +777,13 @@ def _number(d: Dialect, t: str, s: str) -> str:
     )
 
 
-def _scaled(d: Dialect, plan: FieldPlan, getter: Getter, t: str, s: str) -> str:
+def _scaled(d: Dialect, plan: FieldPlan, getter: Getter, slot: _Slot) -> str:
     if plan.kind != "duration":
-        return _number(d, t, s)
+        return slot.number(d)
     multiplier, divisor = UNITS[getter.unit or plan.unit or "s"]
     if divisor == 1.0:
-        return f"({_number(d, t, s)} * {multiplier!r})"
-    return f"({_number(d, t, s)} / {divisor!r})"
+        return f"({slot.number(d)} * {multiplier!r})"
+    return f"({slot.number(d)} / {divisor!r})"
 
 
 def _enum(d: Dialect, name: str, s: str, adapter: Adapter) -> str:
