@@ -33,13 +33,16 @@ def _write_ndjson(path: Path, items: Sequence[Any]) -> None:
     path.write_bytes(b"".join(orjson.dumps(item) + b"\n" for item in items))
 
 
-def _check(tmp: Path, items: Sequence[Any], vendor: str | None, name: str = "in.ndjson", keyed: bool = False) -> None:
-    """``keyed``: every set of top-level keys gets its own lighter select (by default only sets of 10,000 rows)."""
+def _check(
+    tmp: Path, items: Sequence[Any], vendor: str | None, name: str = "in.ndjson", keyed: bool | tuple[int, int] = False
+) -> None:
+    """``keyed``: every set of top-level keys gets its own lighter select (by default only sets of 10,000 rows), or
+    (at least this many rows, at most this many selects)."""
     source = tmp / name
     _write_ndjson(source, items)
     out = tmp / "out.parquet"
     saved = bulk._KEYED
-    bulk._KEYED = (1, 64) if keyed else saved
+    bulk._KEYED = (1, 64) if keyed is True else keyed or saved
     try:
         summary = normalize_file(source, vendor, out=out, position=True)
     finally:
@@ -98,6 +101,15 @@ def test_every_documented_payload_of_every_table_named_and_detected(tmp_path: Pa
         everything += items
     _check(tmp_path, everything, None)  # one file of every vendor's payloads, each row's vendor detected
     _check(tmp_path, everything, None, keyed=True)
+
+
+@SLOW
+@given(batch=st.data())
+def test_frequent_key_sets_get_their_own_select_and_the_rest_the_full_one(tmp_path: Path, batch: st.DataObject) -> None:
+    common = batch.draw(payloads("dialnexa"))
+    others = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=1, max_size=8))
+    items = [common] * 3 + others + [[1, 2], 7, "text", {**common, "status": "a status no table has"}]
+    _check(tmp_path, items, None, keyed=(2, 1))  # the most frequent key set alone is compiled apart
 
 
 def test_rows_normalize_refuses_go_to_the_reject_file_and_the_run_goes_on(tmp_path: Path) -> None:
