@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from vendor_cases import comparable, expected_row, unknown_statuses
 
 import callstatus
-from callstatus import bulk, export
+from callstatus import export, sqlplan
 from callstatus.bulk import normalize_file, rows
 from callstatus.testing import payloads
 
@@ -41,12 +41,12 @@ def _check(
     source = tmp / name
     _write_ndjson(source, items)
     out = tmp / "out.parquet"
-    saved = bulk._KEYED
-    bulk._KEYED = (1, 64) if keyed is True else keyed or saved
+    saved = sqlplan.KEYED
+    sqlplan.KEYED = (1, 64) if keyed is True else keyed or saved
     try:
         summary = normalize_file(source, vendor, out=out, position=True)
     finally:
-        bulk._KEYED = saved
+        sqlplan.KEYED = saved
     got = {row.pop("position"): comparable(row) for row in rows(out)}
     expected = [expected_row(item, vendor) for item in items]
     assert summary.rows == len(items)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from vendor_cases import comparable, expected_row, unknown_statuses
 
 import callstatus
+from callstatus import sqlplan
 from callstatus.testing import payloads
 
 pyspark = pytest.importorskip("pyspark", reason="the Spark path needs pyspark (the spark extra)")
@@ -54,13 +55,18 @@ def _expected(texts: list[str], vendor: str | None) -> list[str]:
     return sorted(json.dumps(row, sort_keys=True) for row in rows if row is not None)
 
 
-def _check(spark: Any, texts: list[str], vendor: str | None) -> None:
+def _check(spark: Any, texts: list[str], vendor: str | None, keyed: tuple[int, int] | None = None) -> None:
     """The Spark path over one DataFrame of ``texts`` gives ``normalize()``'s record for every row it accepts, and
-    an error for every row it refuses."""
+    an error for every row it refuses. ``keyed``: ``sqlplan.KEYED`` for the run (which key sets get a select)."""
     from callstatus.spark import normalize
 
     frame = spark.createDataFrame([(text,) for text in texts], "raw string")
-    result = normalize(frame, vendor).toArrow().to_pylist()
+    saved = sqlplan.KEYED
+    sqlplan.KEYED = keyed or saved
+    try:
+        result = normalize(frame, vendor).toArrow().to_pylist()
+    finally:
+        sqlplan.KEYED = saved
     got = sorted(
         json.dumps(comparable({k: v for k, v in row.items() if k != "error"}), sort_keys=True)
         for row in result
@@ -81,7 +87,7 @@ def _texts(items: list[Any]) -> list[str]:
 def test_the_spark_path_gives_normalizes_record_for_every_row(spark: Any, vendor: str, batch: st.DataObject) -> None:
     items = batch.draw(st.lists(payloads(vendor), min_size=1, max_size=40))
     unknown_statuses(items[::3], vendor, batch)  # a third of the rows carry a status the table does not know
-    _check(spark, _texts(items), vendor)
+    _check(spark, _texts(items), vendor, keyed=(2, 1) if batch.draw(st.booleans()) else None)
 
 
 @BATCHES
@@ -89,6 +95,15 @@ def test_the_spark_path_gives_normalizes_record_for_every_row(spark: Any, vendor
 def test_detection_per_row_on_spark_matches_normalize_on_mixed_vendors(spark: Any, batch: st.DataObject) -> None:
     items = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=1, max_size=60))
     _check(spark, _texts(items), None)
+
+
+@BATCHES
+@given(batch=st.data())
+def test_frequent_key_sets_on_spark_get_their_own_select(spark: Any, batch: st.DataObject) -> None:
+    common = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=2, max_size=2))
+    others = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), max_size=20))
+    texts = _texts(common * 3 + others + [[1, 2], 7, {**common[0], "status": "a status no table has"}])
+    _check(spark, [*texts, "{broken json", "  "], None, keyed=(2, 2))
 
 
 def test_every_documented_payload_named_and_detected_with_broken_rows(spark: Any) -> None:

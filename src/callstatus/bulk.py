@@ -17,6 +17,7 @@ from typing import Any, Literal
 import attrs
 import orjson
 
+from . import sqlplan
 from .canonical import COLUMNS, to_row
 from .errors import Error, UsageError
 from .export import arrow_schema
@@ -29,9 +30,6 @@ __all__ = ["BulkSummary", "normalize_file"]
 Input = Literal["ndjson", "json", "csv", "parquet"]
 Output = Literal["parquet", "ndjson"]
 _CHUNK = 50_000
-_KEYED = (10_000, 64)
-"""Rows sharing one set of top-level keys get a select of their own (``compile_select(keys=...)``, much lighter)
-when there are at least this many of them; at most this many such selects. The other rows take the full select."""
 _KEY_HASH = "CASE WHEN starts_with(ltrim(raw), '{') THEN try(hash(json_keys(raw))) END"
 """A row's key set, as one number: rows are grouped by it (a 64-bit hash, so two key lists sharing one is a
 2^-64 chance)."""
@@ -130,7 +128,7 @@ def normalize_file(
 
 def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[tuple[str, str]]:
     """(which rows of ``lines``, the select for them): one for each frequent key set, one for every other row."""
-    least, most = _KEYED
+    least, most = sqlplan.KEYED
     groups = connection.execute(
         "SELECT keyed, count(*) AS n FROM lines WHERE keyed IS NOT NULL GROUP BY keyed HAVING count(*) >= ? "
         "ORDER BY n DESC, keyed LIMIT ?",

@@ -9,15 +9,18 @@ extra (pyspark 4, Java 17).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
+from . import sqlplan
 from .canonical import COLUMNS, to_row
 from .errors import Error, UsageError
 from .normalize import normalize as normalize_record
 from .registry import default_registry
-from .sqlplan import SPARK, compile_select
+from .sqlplan import SPARK, SqlPlan, compile_select, outcome_table
 
 __all__ = ["normalize"]
 
@@ -41,8 +44,9 @@ def normalize(df: Any, vendor: str | None = None, *, column: str | None = None) 
     refused the row (then only ``raw`` is set).
 
     ``df`` holds each record's JSON text (``column``, or its only string column), or parsed columns (each row is
-    read as the JSON object of its columns). ``vendor=None`` detects each row's vendor. Lazy, like any DataFrame:
-    nothing runs until an action. Blank rows are dropped.
+    read as the JSON object of its columns). ``vendor=None`` detects each row's vendor. One pass over ``df`` finds
+    its sets of top-level keys (cache ``df`` if it is costly to compute); rows sharing a frequent one get a select
+    compiled for them, much lighter. The result is lazy, like any DataFrame. Blank rows are dropped.
     """
     functions = _needs("pyspark.sql.functions")
     names = [field.name for field in df.schema.fields]
@@ -56,38 +60,85 @@ def normalize(df: Any, vendor: str | None = None, *, column: str | None = None) 
     adapters = [registry.get(vendor)] if vendor is not None else [registry.get(name) for name in registry.vendors()]
     session = df.sparkSession
     tag = uuid.uuid4().hex
-    source, outcomes = f"callstatus_src_{tag}", f"callstatus_outcomes_{tag}"
-    plan = compile_select(
-        adapters, detect=vendor is None, dialect=SPARK, source=source, outcomes=outcomes, prefix=f"callstatus_{tag}_"
+    outcomes = f"callstatus_outcomes_{tag}"
+    keys = functions.json_object_keys(raw)
+    source = df.select(
+        functions.monotonically_increasing_id().alias("pos"),
+        raw.alias("raw"),
+        keys.alias("keys"),
+        functions.when(keys.isNotNull(), functions.xxhash64(keys)).alias("keyed"),
     )
-    df.select(functions.monotonically_increasing_id().alias("pos"), raw.alias("raw")).createOrReplaceTempView(source)
-    session.createDataFrame(plan.outcomes, _OUTCOMES).createOrReplaceTempView(outcomes)
-    views = [source, outcomes]
+    session.createDataFrame(outcome_table(adapters), _OUTCOMES).createOrReplaceTempView(outcomes)
+    parts = []
     try:
-        for name, select in plan.stages:  # a view a step: each analysed alone, fast
+        for number, (where, known) in enumerate(_groups(functions, source)):
+            name = f"callstatus_{tag}_{number}_"
+            source.where(where).select("pos", "raw").createOrReplaceTempView(name + "src")
+            plan = compile_select(
+                adapters, detect=vendor is None, dialect=SPARK, source=name + "src", outcomes=outcomes, prefix=name,
+                keys=known,
+            )  # fmt: skip
+            parts.append(_run(session, plan, name + "src"))
+    finally:
+        session.catalog.dropTempView(outcomes)
+    selected = functools.reduce(lambda one, other: one.unionByName(other), parts)
+    kept = selected.where("NOT careful OR trim(raw) <> ''")  # a blank row is no record
+    return kept.select(*(column.name for column in COLUMNS), "careful").mapInArrow(_careful(vendor), _SCHEMA)
+
+
+def _groups(functions: Any, source: Any) -> list[tuple[str, frozenset[str] | None]]:
+    """(which rows of ``source``, their top-level keys or None): one for each frequent key set (``sqlplan.KEYED``),
+    one for every other row. Finding them is one pass over the input."""
+    least, most = sqlplan.KEYED
+    counts = source.groupBy("keyed").agg(functions.count("*").alias("n"), functions.first("keys").alias("keys"))
+    found = counts.orderBy(functions.desc("n"), "keyed").limit(most + 1).collect()
+    chosen = [row for row in found[:most] if row["keyed"] is not None and row["n"] >= least]
+    groups: list[tuple[str, frozenset[str] | None]] = [
+        (f"keyed = {int(row['keyed'])}", frozenset(row["keys"])) for row in chosen
+    ]
+    if len(chosen) < len(found) or not chosen:  # some rows are in no chosen set, or there are no rows
+        hashes = ", ".join(str(int(row["keyed"])) for row in chosen)
+        groups.append((f"keyed IS NULL OR keyed NOT IN ({hashes})" if chosen else "true", None))
+    return groups
+
+
+def _run(session: Any, plan: SqlPlan, source: str) -> Any:
+    """The DataFrame of ``plan``'s select, each step a view analysed alone (fast), the views dropped after."""
+    views = [source]
+    try:
+        for name, select in plan.stages:
             selected = session.sql(select)
             selected.createOrReplaceTempView(name)
             views.append(name)
     finally:  # the analysed plan holds what the views stood for
         for view in views:
             session.catalog.dropTempView(view)
-    decided = selected.where("NOT careful").selectExpr(
-        *(column.name for column in COLUMNS), "CAST(NULL AS STRING) AS error"
-    )
-    careful = functions.udf(_careful(vendor), _SCHEMA, useArrow=False)
-    late = selected.where("careful AND trim(raw) <> ''").select(careful("raw").alias("row")).select("row.*")
-    return decided.unionByName(late)
+    return selected
 
 
 def _careful(vendor: str | None) -> Any:
-    """The executors' side: ``normalize()`` on one row, a refusal kept as the row's error."""
+    """The executors' side, over Arrow batches of the select's rows: the rows SQL decided pass as they are, the
+    careful ones go through ``normalize()``, a refusal kept as the row's error. One pass: the select runs once."""
     names = [column.name for column in COLUMNS]
 
-    def run(raw: str) -> tuple[Any, ...]:
-        try:
-            row = to_row(normalize_record(raw.encode(), vendor))
-        except Error as exc:
-            return (*(raw if name == "raw" else None for name in names), str(exc))
-        return (*(row[name] for name in names), None)
+    def run(batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+        for batch in batches:
+            careful = batch.column("careful")
+            decided = batch.filter(pc.invert(careful)).select(names)
+            yield decided.append_column("error", pa.nulls(decided.num_rows, pa.string()))
+            late = batch.filter(careful).column("raw").to_pylist()
+            if late:
+                rows = []
+                for raw in late:
+                    try:
+                        row = {**to_row(normalize_record(raw.encode(), vendor)), "error": None}
+                    except Error as exc:
+                        row = {name: raw if name == "raw" else None for name in names} | {"error": str(exc)}
+                    rows.append(row)
+                schema = decided.schema.append(pa.field("error", pa.string()))
+                yield pa.RecordBatch.from_pylist(rows, schema=schema)
 
     return run

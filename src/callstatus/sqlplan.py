@@ -24,7 +24,8 @@ from .convert import UNITS
 from .meanings import CONNECTED_STATES, ReasonMeaning
 
 __all__ = [
-    "DUCKDB", "OUTCOME_COLUMNS", "SPARK", "Dialect", "SqlPlan", "compile_select", "outcome_rows", "outcome_table",
+    "DUCKDB", "KEYED", "OUTCOME_COLUMNS", "SPARK", "Dialect", "SqlPlan", "compile_select", "outcome_rows",
+    "outcome_table",
 ]  # fmt: skip
 
 OUTCOME_COLUMNS = (
@@ -52,6 +53,9 @@ _STAGES = (
     "parsed", "texts", "qtyped", "qmarked", "shaped", "scored", "ranked", "located", "sliced", "typed", "marked",
     "derived", "fielded", "narrow",
 )  # fmt: skip
+KEYED = (10_000, 64)
+"""Rows sharing one set of top-level keys get a select of their own (``compile_select(keys=...)``, much lighter)
+when there are at least this many of them; at most this many such selects. The other rows take the full select."""
 _NUMBER_STARTS = "('-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9')"
 
 
