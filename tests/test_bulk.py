@@ -26,6 +26,7 @@ from callstatus.testing import payloads
 
 VENDORS = callstatus.vendors()
 FIXTURES = Path(__file__).parent / "fixtures"
+KEYED = st.sampled_from([False, True, (3, 64)])  # the full select, one per key set, rare sets grouped
 SLOW = settings(deadline=None, max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -36,8 +37,8 @@ def _write_ndjson(path: Path, items: Sequence[Any]) -> None:
 def _check(
     tmp: Path, items: Sequence[Any], vendor: str | None, name: str = "in.ndjson", keyed: bool | tuple[int, int] = False
 ) -> None:
-    """``keyed``: every set of top-level keys gets its own lighter select (by default only sets of 10,000 rows), or
-    (at least this many rows, at most this many selects)."""
+    """``keyed``: ``sqlplan.KEYED`` for the run, which key sets get a lighter select (True: every set; by default
+    only sets of 10,000 rows)."""
     source = tmp / name
     _write_ndjson(source, items)
     out = tmp / "out.parquet"
@@ -70,7 +71,7 @@ def test_the_duckdb_path_gives_normalizes_record_for_every_row(
     tmp_path: Path, vendor: str, batch: st.DataObject
 ) -> None:
     items = batch.draw(st.lists(payloads(vendor), min_size=1, max_size=12))
-    _check(tmp_path, items, vendor, keyed=batch.draw(st.booleans()))
+    _check(tmp_path, items, vendor, keyed=batch.draw(KEYED))
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
@@ -79,14 +80,14 @@ def test_the_duckdb_path_gives_normalizes_record_for_every_row(
 def test_unknown_values_take_the_careful_path_and_stay_raw(tmp_path: Path, vendor: str, batch: st.DataObject) -> None:
     items = batch.draw(st.lists(payloads(vendor), min_size=1, max_size=6))
     unknown_statuses(items, vendor, batch)
-    _check(tmp_path, items, vendor, keyed=batch.draw(st.booleans()))
+    _check(tmp_path, items, vendor, keyed=batch.draw(KEYED))
 
 
 @SLOW
 @given(batch=st.data())
 def test_detection_per_row_matches_normalize_on_mixed_vendors(tmp_path: Path, batch: st.DataObject) -> None:
     items = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=1, max_size=16))
-    _check(tmp_path, items, None, keyed=batch.draw(st.booleans()))
+    _check(tmp_path, items, None, keyed=batch.draw(KEYED))
 
 
 def test_every_documented_payload_of_every_table_named_and_detected(tmp_path: Path) -> None:
@@ -110,6 +111,7 @@ def test_frequent_key_sets_get_their_own_select_and_the_rest_the_full_one(tmp_pa
     others = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=1, max_size=8))
     items = [common] * 3 + others + [[1, 2], 7, "text", {**common, "status": "a status no table has"}]
     _check(tmp_path, items, None, keyed=(2, 1))  # the most frequent key set alone is compiled apart
+    _check(tmp_path, items, None, keyed=(2, 64))  # the rare ones too, in groups of the tables they may fit
 
 
 def test_rows_normalize_refuses_go_to_the_reject_file_and_the_run_goes_on(tmp_path: Path) -> None:

@@ -103,7 +103,7 @@ def test_frequent_key_sets_on_spark_get_their_own_select(spark: Any, batch: st.D
     common = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=2, max_size=2))
     others = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), max_size=20))
     texts = _texts(common * 3 + others + [[1, 2], 7, {**common[0], "status": "a status no table has"}])
-    _check(spark, [*texts, "{broken json", "  "], None, keyed=(2, 2))
+    _check(spark, [*texts, "{broken json", "  "], None, keyed=(2, 64))
 
 
 def test_every_documented_payload_named_and_detected_with_broken_rows(spark: Any) -> None:

@@ -128,19 +128,20 @@ def normalize_file(
 
 def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[tuple[str, str]]:
     """(which rows of ``lines``, the select for them): one for each frequent key set, one for every other row."""
-    least, most = sqlplan.KEYED
-    groups = connection.execute(
-        "SELECT keyed, count(*) AS n FROM lines WHERE keyed IS NOT NULL GROUP BY keyed HAVING count(*) >= ? "
-        "ORDER BY n DESC, keyed LIMIT ?",
-        [least, most],
+    found = connection.execute(
+        "SELECT keyed, n, json_keys(sample) FROM (SELECT keyed, count(*) AS n, any_value(raw) AS sample FROM lines "
+        "WHERE keyed IS NOT NULL GROUP BY keyed) ORDER BY n DESC, keyed LIMIT ?",
+        [sqlplan.KEY_SETS],
     ).fetchall()
-    for keyed, _ in groups:
-        keys = connection.execute("SELECT json_keys(raw) FROM lines WHERE keyed = ? LIMIT 1", [keyed]).fetchall()
-        plan = compile_select(adapters, detect=detect, keys=frozenset(keys[0][0]))
-        yield f"keyed = {int(keyed)}", plan.sql
-    chosen = ", ".join(str(int(keyed)) for keyed, _ in groups)
-    rest = f"keyed IS NULL OR keyed NOT IN ({chosen})" if groups else "true"
-    if not groups or connection.execute(f"SELECT count(*) FROM lines WHERE {rest}").fetchall()[0][0]:
+    covered: list[int] = []
+    for hashes, keys in sqlplan.key_groups(adapters, found):
+        yield (
+            f"keyed IN ({', '.join(str(int(keyed)) for keyed in hashes)})",
+            compile_select(adapters, detect=detect, keys=keys).sql,
+        )
+        covered += hashes
+    rest = f"keyed IS NULL OR keyed NOT IN ({', '.join(str(int(keyed)) for keyed in covered)})" if covered else "true"
+    if not covered or connection.execute(f"SELECT count(*) FROM lines WHERE {rest}").fetchall()[0][0]:
         yield rest, compile_select(adapters, detect=detect).sql
 
 

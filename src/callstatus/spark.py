@@ -71,7 +71,7 @@ def normalize(df: Any, vendor: str | None = None, *, column: str | None = None) 
     session.createDataFrame(outcome_table(adapters), _OUTCOMES).createOrReplaceTempView(outcomes)
     parts = []
     try:
-        for number, (where, known) in enumerate(_groups(functions, source)):
+        for number, (where, known) in enumerate(_groups(functions, source, adapters)):
             name = f"callstatus_{tag}_{number}_"
             source.where(where).select("pos", "raw").createOrReplaceTempView(name + "src")
             plan = compile_select(
@@ -86,19 +86,20 @@ def normalize(df: Any, vendor: str | None = None, *, column: str | None = None) 
     return kept.select(*(column.name for column in COLUMNS), "careful").mapInArrow(_careful(vendor), _SCHEMA)
 
 
-def _groups(functions: Any, source: Any) -> list[tuple[str, frozenset[str] | None]]:
-    """(which rows of ``source``, their top-level keys or None): one for each frequent key set (``sqlplan.KEYED``),
-    one for every other row. Finding them is one pass over the input."""
-    least, most = sqlplan.KEYED
+def _groups(functions: Any, source: Any, adapters: list[Any]) -> list[tuple[str, frozenset[str] | None]]:
+    """(which rows of ``source``, the keys their select is compiled for or None): the groups of key sets
+    ``sqlplan.key_groups`` makes, then every other row. Finding them is one pass over the input."""
     counts = source.groupBy("keyed").agg(functions.count("*").alias("n"), functions.first("keys").alias("keys"))
-    found = counts.orderBy(functions.desc("n"), "keyed").limit(most + 1).collect()
-    chosen = [row for row in found[:most] if row["keyed"] is not None and row["n"] >= least]
-    groups: list[tuple[str, frozenset[str] | None]] = [
-        (f"keyed = {int(row['keyed'])}", frozenset(row["keys"])) for row in chosen
-    ]
-    if len(chosen) < len(found) or not chosen:  # some rows are in no chosen set, or there are no rows
-        hashes = ", ".join(str(int(row["keyed"])) for row in chosen)
-        groups.append((f"keyed IS NULL OR keyed NOT IN ({hashes})" if chosen else "true", None))
+    found = counts.orderBy(functions.desc("n"), "keyed").limit(sqlplan.KEY_SETS + 1).collect()
+    sets = [(row["keyed"], row["n"], row["keys"]) for row in found[: sqlplan.KEY_SETS] if row["keyed"] is not None]
+    groups: list[tuple[str, frozenset[str] | None]] = []
+    covered: set[int] = set()
+    for hashes, keys in sqlplan.key_groups(adapters, sets):
+        groups.append((f"keyed IN ({', '.join(str(int(keyed)) for keyed in hashes)})", keys))
+        covered.update(hashes)
+    if not covered or any(row["keyed"] not in covered for row in found):  # some rows are in no group
+        listed = ", ".join(str(int(keyed)) for keyed in covered)
+        groups.append((f"keyed IS NULL OR keyed NOT IN ({listed})" if covered else "true", None))
     return groups
 
 

@@ -10,6 +10,7 @@ Spark SQL (``spark``), from the same plan; only the few functions in ``Dialect``
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC
 from typing import Any
@@ -24,8 +25,8 @@ from .convert import UNITS
 from .meanings import CONNECTED_STATES, ReasonMeaning
 
 __all__ = [
-    "DUCKDB", "KEYED", "OUTCOME_COLUMNS", "SPARK", "Dialect", "SqlPlan", "compile_select", "outcome_rows",
-    "outcome_table",
+    "DUCKDB", "KEYED", "KEY_SETS", "OUTCOME_COLUMNS", "SPARK", "Dialect", "SqlPlan", "compile_select", "key_groups",
+    "outcome_rows", "outcome_table",
 ]  # fmt: skip
 
 OUTCOME_COLUMNS = (
@@ -56,6 +57,8 @@ _STAGES = (
 KEYED = (10_000, 64)
 """Rows sharing one set of top-level keys get a select of their own (``compile_select(keys=...)``, much lighter)
 when there are at least this many of them; at most this many such selects. The other rows take the full select."""
+KEY_SETS = 1_000
+"""How many of an input's most frequent key sets ``key_groups`` is given."""
 _NUMBER_STARTS = "('-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9')"
 
 
@@ -201,6 +204,65 @@ def outcome_rows(adapter: Adapter) -> Iterator[tuple[Any, ...]]:
                     )  # fmt: skip
 
 
+def key_groups(
+    adapters: Sequence[Adapter], found: Sequence[tuple[Any, int, Sequence[str]]]
+) -> list[tuple[list[Any], frozenset[str]]]:
+    """Which rows share a select, from the key sets found in the input, most frequent first (each a hash, its
+    rows, its keys): a list of (the hashes, the keys their select is compiled for, see ``compile_select``).
+
+    Key sets alike for every table (the same keys any table reads) share one select, if ``KEYED[0]`` rows or more
+    have them; rarer ones share one select per set of tables that may fit them, compiled for all their keys, if
+    they add up to as many rows. At most ``KEYED[1]`` selects; every other row (of a key set no table fits, too)
+    takes the full select."""
+    least, most = KEYED
+    read = frozenset(key for adapter in adapters for key in _top_keys(adapter))
+    alike: dict[frozenset[str], list[Any]] = {}
+    rows: Counter[frozenset[str]] = Counter()
+    for keyed, count, names in found:
+        relevant = frozenset(names) & read
+        alike.setdefault(relevant, []).append(keyed)
+        rows[relevant] += count
+    groups = []
+    rare: dict[tuple[str, ...], list[frozenset[str]]] = {}
+    for keys, hashes in alike.items():
+        fit = tuple(adapter.id for adapter in adapters if _possible_shapes(adapter, _absent(keys)))
+        if not fit:  # no table fits such rows: the full select flags them careful
+            continue
+        if rows[keys] >= least:
+            groups.append((rows[keys], hashes, keys))
+        else:
+            rare.setdefault(fit, []).append(keys)
+    for sets in rare.values():
+        total = sum(rows[keys] for keys in sets)
+        if total >= least:
+            groups.append((total, [keyed for keys in sets for keyed in alike[keys]], frozenset().union(*sets)))
+    groups.sort(key=lambda group: -group[0])
+    return [(hashes, keys) for _, hashes, keys in groups[:most]]
+
+
+def _top_keys(adapter: Adapter) -> set[str]:
+    """Every top-level key the table reads, in any shape."""
+    shapes = adapter.shapes
+    getters = [g for shape in shapes for g in (*shape.all, *shape.any, *shape.none, *(g for g, _ in shape.match))]
+    getters += [g for plan in adapter.fields for g in plan.getters]
+    getters += [g for vocabulary in adapter.statuses for g in vocabulary.getters]
+    getters += [g for vocabulary in adapter.reasons for g in vocabulary.getters]
+    getters += [g for found in adapter.analysis.values() for g in found]
+    keys = {"raw", "call_id"} | {shape.at[0] for shape in shapes if shape.at}  # raw, call_id: a canonical record
+    for getter in getters:
+        keys |= {(getter.keys if getter.from_root else (*shape.at, *getter.keys))[0] for shape in shapes}
+    return keys
+
+
+def _absent(keys: frozenset[str] | None) -> Callable[[tuple[str, ...]], bool]:
+    """Whether a path is absent from a row whose top-level keys are among ``keys`` (None: any keys)."""
+
+    def absent(path: tuple[str, ...]) -> bool:
+        return keys is not None and bool(path) and path[0] not in keys
+
+    return absent
+
+
 def _never(key: Any) -> bool:
     return False
 
@@ -326,14 +388,11 @@ def compile_select(
 ) -> SqlPlan:
     """One select over ``source(pos BIGINT, raw VARCHAR)`` giving ``pos``, ``careful`` and the canonical columns,
     joined to the ``outcomes`` table (``SqlPlan.outcomes``). ``detect``: each row's vendor is the one table whose
-    shapes fit (else careful); otherwise ``adapters`` holds the one named vendor. ``keys``: the top-level keys of
-    every row of ``source``, when the caller knows them: what no row holds is left out of the select (the
-    shapes that need it, the paths under it), which makes it much lighter."""
+    shapes fit (else careful); otherwise ``adapters`` holds the one named vendor. ``keys``: when the caller knows
+    every top-level key of every row of ``source`` is among them: what no row holds is left out of the select (the
+    tables and shapes that need it, the paths under it), which makes it much lighter."""
     d = dialect
-
-    def absent(path: tuple[str, ...]) -> bool:
-        return keys is not None and bool(path) and path[0] not in keys
-
+    absent = _absent(keys)
     live = [adapter for adapter in adapters if _possible_shapes(adapter, absent)]
     if not live:  # no table fits such rows: every row is careful, as the full select says
         return compile_select(adapters, detect=detect, dialect=d, source=source, outcomes=outcomes, prefix=prefix)
