@@ -1,6 +1,7 @@
 """The DuckDB bulk path against normalize_many over the same NDJSON file, in one run.
 
-Writes N generated records (default 1,000,000) of one vendor, and of three vendors interleaved, then times
+Writes N generated records (default 1,000,000) of one vendor, of three vendors interleaved, and of three vendors
+whose records lack some optional keys or carry one no table reads (many key sets), then times
 ``callstatus.bulk.normalize_file`` to Parquet (the raw JSON kept beside the canonical columns) and
 ``normalize_many`` over the same file, each in a fresh child process that reports its own peak RSS.
 Budget: the bulk path at least 5x ``normalize_many`` and at least 600,000 records/s for one vendor.
@@ -17,6 +18,7 @@ peak RSS near ``--memory-limit`` whatever G is.
 from __future__ import annotations
 
 import argparse
+import random
 import resource
 import subprocess
 import sys
@@ -24,7 +26,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from ndjson_memory import export_lines, write_export
+import orjson
+from ndjson_memory import TEMPLATES, export_lines, write_export
+
+OPTIONAL = {
+    "dialnexa": ("agent_id", "duration_seconds", "ended_at"),
+    "dialgen": ("contactId", "batchId", "error"),
+    "atoms": ("agentId", "disconnectionReason", "createdAt"),
+}
+"""Keys a record of the varied export may lack (each one in ten records lacks each)."""
 
 
 def child(kind: str, path: Path, vendor: str | None, memory_limit: str | None) -> None:
@@ -53,6 +63,23 @@ def child(kind: str, path: Path, vendor: str | None, memory_limit: str | None) -
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{count} {seconds:.3f} {peak:.1f} {start - begin:.3f} {detail}")
+
+
+def write_varied(path: Path, records: int) -> None:
+    """Three vendors interleaved, each record lacking some optional keys and some carrying a key no table reads:
+    many key sets, as a real export has (seeded, so every run writes the same file)."""
+    chance = random.Random(2026)
+    vendors = list(OPTIONAL)
+    with path.open("wb", buffering=1 << 20) as out:
+        for i in range(records):
+            vendor = vendors[i % len(vendors)]
+            row = {k: v.format(i=i, n=i % 100_000) if isinstance(v, str) else v for k, v in TEMPLATES[vendor].items()}
+            for key in OPTIONAL[vendor]:
+                if chance.random() < 0.1:
+                    del row[key]
+            if chance.random() < 0.1:
+                row[f"custom_{chance.randrange(3)}"] = "x"
+            out.write(orjson.dumps(row) + b"\n")
 
 
 def run(kind: str, path: Path, vendor: str | None, memory_limit: str | None) -> tuple[int, float, float, float, str]:
@@ -121,10 +148,17 @@ def main() -> int:
     print("records/s and seconds leave out each process's start (in brackets: loading the tables, importing)")
     print(f"{'export':<22} {'path':<15} {'records/s':>10} {'seconds':>14} {'peak RSS MB':>12}  ratio")
     with tempfile.TemporaryDirectory() as folder:
-        for vendor in ("dialnexa", None):
+        for vendor, label in (
+            ("dialnexa", "dialnexa"),
+            (None, "three vendors, detected"),
+            ("varied", "varied keys, detected"),
+        ):
             path = Path(folder) / f"{vendor or 'mixed'}.ndjson"
-            write_export(path, args.records, vendor)
-            label = f"{vendor or 'three vendors, detected'}"
+            if vendor == "varied":
+                write_varied(path, args.records)
+                vendor = None
+            else:
+                write_export(path, args.records, vendor)
             many = run("many", path, vendor, None)
             bulk = run("bulk", path, vendor, args.memory_limit)
             base = many[0] / many[1]

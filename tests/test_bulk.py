@@ -26,7 +26,9 @@ from callstatus.testing import payloads
 
 VENDORS = callstatus.vendors()
 FIXTURES = Path(__file__).parent / "fixtures"
-KEYED = st.sampled_from([False, True, (3, 64)])  # the full select, one per key set, rare sets grouped
+FULL = (1, 0)  # sqlplan.KEYED: no select apart
+EACH = (1, 64)  # a select for each set of the keys the tables read
+KEYED = st.sampled_from([None, FULL, EACH, (3, 64)])
 SLOW = settings(deadline=None, max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -35,15 +37,15 @@ def _write_ndjson(path: Path, items: Sequence[Any]) -> None:
 
 
 def _check(
-    tmp: Path, items: Sequence[Any], vendor: str | None, name: str = "in.ndjson", keyed: bool | tuple[int, int] = False
+    tmp: Path, items: Sequence[Any], vendor: str | None, name: str = "in.ndjson", keyed: tuple[int, int] | None = None
 ) -> None:
-    """``keyed``: ``sqlplan.KEYED`` for the run, which key sets get a lighter select (True: every set; by default
-    only sets of 10,000 rows)."""
+    """``keyed``: ``sqlplan.KEYED`` for the run, which key sets get a lighter select (``FULL``: none, every row
+    through the full select; by default, in files this small, one select per set of tables the rows may fit)."""
     source = tmp / name
     _write_ndjson(source, items)
     out = tmp / "out.parquet"
     saved = sqlplan.KEYED
-    sqlplan.KEYED = (1, 64) if keyed is True else keyed or saved
+    sqlplan.KEYED = keyed or saved
     try:
         summary = normalize_file(source, vendor, out=out, position=True)
     finally:
@@ -98,10 +100,12 @@ def test_every_documented_payload_of_every_table_named_and_detected(tmp_path: Pa
             for path in sorted((FIXTURES / vendor).glob("*.json"))
         ]
         _check(tmp_path, items, vendor)
-        _check(tmp_path, items, vendor, keyed=True)
+        _check(tmp_path, items, vendor, keyed=FULL)
+        _check(tmp_path, items, vendor, keyed=EACH)
         everything += items
     _check(tmp_path, everything, None)  # one file of every vendor's payloads, each row's vendor detected
-    _check(tmp_path, everything, None, keyed=True)
+    _check(tmp_path, everything, None, keyed=FULL)
+    _check(tmp_path, everything, None, keyed=EACH)
 
 
 @SLOW

@@ -23,7 +23,7 @@ from .errors import Error, UsageError
 from .export import arrow_schema
 from .normalize import normalize
 from .registry import Registry, default_registry
-from .sqlplan import OUTCOME_COLUMNS, compile_select, outcome_table
+from .sqlplan import OUTCOME_COLUMNS, careful_select, compile_select, outcome_table
 
 __all__ = ["BulkSummary", "normalize_file"]
 
@@ -127,21 +127,22 @@ def normalize_file(
 
 
 def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[tuple[str, str]]:
-    """(which rows of ``lines``, the select for them): one for each frequent key set, one for every other row."""
+    """(which rows of ``lines``, the select for them): one per group of key sets (``sqlplan.key_groups``), one
+    flagging careful the rows no table fits or that are no JSON object, and the full select for every other row."""
+    if not sqlplan.KEYED[1]:
+        yield "true", compile_select(adapters, detect=detect).sql
+        return
     found = connection.execute(
         "SELECT keyed, n, json_keys(sample) FROM (SELECT keyed, count(*) AS n, any_value(raw) AS sample FROM lines "
         "WHERE keyed IS NOT NULL GROUP BY keyed) ORDER BY n DESC, keyed LIMIT ?",
         [sqlplan.KEY_SETS],
     ).fetchall()
-    covered: list[int] = []
-    for hashes, keys in sqlplan.key_groups(adapters, found):
-        yield (
-            f"keyed IN ({', '.join(str(int(keyed)) for keyed in hashes)})",
-            compile_select(adapters, detect=detect, keys=keys).sql,
-        )
-        covered += hashes
-    rest = f"keyed IS NULL OR keyed NOT IN ({', '.join(str(int(keyed)) for keyed in covered)})" if covered else "true"
-    if not covered or connection.execute(f"SELECT count(*) FROM lines WHERE {rest}").fetchall()[0][0]:
+    groups, careful = sqlplan.key_groups(adapters, found)
+    for hashes, keys in groups:
+        yield f"keyed IN ({sqlplan.in_list(hashes)})", compile_select(adapters, detect=detect, keys=keys).sql
+    yield f"keyed IS NULL OR keyed IN ({sqlplan.in_list(careful)})", careful_select().sql
+    rest = f"keyed NOT IN ({sqlplan.in_list([keyed for hashes, _ in groups for keyed in hashes] + careful)})"
+    if connection.execute(f"SELECT count(*) FROM lines WHERE {rest}").fetchall()[0][0]:
         yield rest, compile_select(adapters, detect=detect).sql
 
 

@@ -20,7 +20,7 @@ from .canonical import COLUMNS, to_row
 from .errors import Error, UsageError
 from .normalize import normalize as normalize_record
 from .registry import default_registry
-from .sqlplan import SPARK, SqlPlan, compile_select, outcome_table
+from .sqlplan import SPARK, SqlPlan, careful_select, compile_select, outcome_table
 
 __all__ = ["normalize"]
 
@@ -71,10 +71,10 @@ def normalize(df: Any, vendor: str | None = None, *, column: str | None = None) 
     session.createDataFrame(outcome_table(adapters), _OUTCOMES).createOrReplaceTempView(outcomes)
     parts = []
     try:
-        for number, (where, known) in enumerate(_groups(functions, source, adapters)):
+        for number, (where, known, careful) in enumerate(_groups(functions, source, adapters)):
             name = f"callstatus_{tag}_{number}_"
             source.where(where).select("pos", "raw").createOrReplaceTempView(name + "src")
-            plan = compile_select(
+            plan = careful_select(SPARK, source=name + "src", prefix=name) if careful else compile_select(
                 adapters, detect=vendor is None, dialect=SPARK, source=name + "src", outcomes=outcomes, prefix=name,
                 keys=known,
             )  # fmt: skip
@@ -86,21 +86,24 @@ def normalize(df: Any, vendor: str | None = None, *, column: str | None = None) 
     return kept.select(*(column.name for column in COLUMNS), "careful").mapInArrow(_careful(vendor), _SCHEMA)
 
 
-def _groups(functions: Any, source: Any, adapters: list[Any]) -> list[tuple[str, frozenset[str] | None]]:
-    """(which rows of ``source``, the keys their select is compiled for or None): the groups of key sets
-    ``sqlplan.key_groups`` makes, then every other row. Finding them is one pass over the input."""
+def _groups(functions: Any, source: Any, adapters: list[Any]) -> list[tuple[str, frozenset[str] | None, bool]]:
+    """(which rows of ``source``, the keys their select is compiled for or None, whether all are careful): one per
+    group of key sets (``sqlplan.key_groups``), one for the rows no table fits or that are no JSON object, one for
+    every other row. Finding them is one pass over the input."""
+    if not sqlplan.KEYED[1]:
+        return [("true", None, False)]
     counts = source.groupBy("keyed").agg(functions.count("*").alias("n"), functions.first("keys").alias("keys"))
     found = counts.orderBy(functions.desc("n"), "keyed").limit(sqlplan.KEY_SETS + 1).collect()
     sets = [(row["keyed"], row["n"], row["keys"]) for row in found[: sqlplan.KEY_SETS] if row["keyed"] is not None]
-    groups: list[tuple[str, frozenset[str] | None]] = []
-    covered: set[int] = set()
-    for hashes, keys in sqlplan.key_groups(adapters, sets):
-        groups.append((f"keyed IN ({', '.join(str(int(keyed)) for keyed in hashes)})", keys))
-        covered.update(hashes)
-    if not covered or any(row["keyed"] not in covered for row in found):  # some rows are in no group
-        listed = ", ".join(str(int(keyed)) for keyed in covered)
-        groups.append((f"keyed IS NULL OR keyed NOT IN ({listed})" if covered else "true", None))
-    return groups
+    groups, careful = sqlplan.key_groups(adapters, sets)
+    selects: list[tuple[str, frozenset[str] | None, bool]] = [
+        (f"keyed IN ({sqlplan.in_list(hashes)})", keys, False) for hashes, keys in groups
+    ]
+    selects.append((f"keyed IS NULL OR keyed IN ({sqlplan.in_list(careful)})", None, True))
+    covered = {keyed for hashes, _ in groups for keyed in hashes} | set(careful)
+    if any(row["keyed"] is not None and row["keyed"] not in covered for row in found):
+        selects.append((f"keyed NOT IN ({sqlplan.in_list(list(covered))})", None, False))
+    return selects
 
 
 def _run(session: Any, plan: SqlPlan, source: str) -> Any:

@@ -25,8 +25,8 @@ from .convert import UNITS
 from .meanings import CONNECTED_STATES, ReasonMeaning
 
 __all__ = [
-    "DUCKDB", "KEYED", "KEY_SETS", "OUTCOME_COLUMNS", "SPARK", "Dialect", "SqlPlan", "compile_select", "key_groups",
-    "outcome_rows", "outcome_table",
+    "DUCKDB", "KEYED", "KEY_SETS", "OUTCOME_COLUMNS", "SPARK", "Dialect", "SqlPlan", "careful_select",
+    "compile_select", "in_list", "key_groups", "outcome_rows", "outcome_table",
 ]  # fmt: skip
 
 OUTCOME_COLUMNS = (
@@ -206,15 +206,17 @@ def outcome_rows(adapter: Adapter) -> Iterator[tuple[Any, ...]]:
 
 def key_groups(
     adapters: Sequence[Adapter], found: Sequence[tuple[Any, int, Sequence[str]]]
-) -> list[tuple[list[Any], frozenset[str]]]:
+) -> tuple[list[tuple[list[Any], frozenset[str]]], list[Any]]:
     """Which rows share a select, from the key sets found in the input, most frequent first (each a hash, its
-    rows, its keys): a list of (the hashes, the keys their select is compiled for, see ``compile_select``).
+    rows, its keys): (a list of (the hashes, the keys their select is compiled for, see ``compile_select``), the
+    hashes of the key sets no table fits, whose rows are all careful: ``careful_select``).
 
     Key sets alike for every table (the same keys any table reads) share one select, if ``KEYED[0]`` rows or more
-    have them; rarer ones share one select per set of tables that may fit them, compiled for all their keys, if
-    they add up to as many rows. At most ``KEYED[1]`` selects; every other row (of a key set no table fits, too)
-    takes the full select."""
+    have them; rarer ones share one select per set of tables that may fit them, compiled for all their keys. At
+    most ``KEYED[1]`` selects (0: none, nor the careful one); every other row takes the full select."""
     least, most = KEYED
+    if not most:
+        return [], []
     read = frozenset(key for adapter in adapters for key in _top_keys(adapter))
     alike: dict[frozenset[str], list[Any]] = {}
     rows: Counter[frozenset[str]] = Counter()
@@ -223,21 +225,36 @@ def key_groups(
         alike.setdefault(relevant, []).append(keyed)
         rows[relevant] += count
     groups = []
+    careful: list[Any] = []
     rare: dict[tuple[str, ...], list[frozenset[str]]] = {}
     for keys, hashes in alike.items():
         fit = tuple(adapter.id for adapter in adapters if _possible_shapes(adapter, _absent(keys)))
-        if not fit:  # no table fits such rows: the full select flags them careful
-            continue
-        if rows[keys] >= least:
+        if not fit:  # no table fits such rows: the full select would flag each one careful
+            careful += hashes
+        elif rows[keys] >= least:
             groups.append((rows[keys], hashes, keys))
         else:
             rare.setdefault(fit, []).append(keys)
     for sets in rare.values():
         total = sum(rows[keys] for keys in sets)
-        if total >= least:
-            groups.append((total, [keyed for keys in sets for keyed in alike[keys]], frozenset().union(*sets)))
+        groups.append((total, [keyed for keys in sets for keyed in alike[keys]], frozenset().union(*sets)))
     groups.sort(key=lambda group: -group[0])
-    return [(hashes, keys) for _, hashes, keys in groups[:most]]
+    return [(hashes, keys) for _, hashes, keys in groups[:most]], careful
+
+
+def in_list(hashes: Sequence[Any]) -> str:
+    """Key set hashes as the items of a SQL ``IN`` list (NULL for none: ``x IN (NULL)`` holds for no row)."""
+    return ", ".join(str(int(keyed)) for keyed in hashes) or "NULL"
+
+
+def careful_select(dialect: Dialect = DUCKDB, *, source: str = "src", prefix: str = "") -> SqlPlan:
+    """A select flagging every row of ``source`` careful (for rows no table fits, or that are no JSON object)."""
+    columns = [
+        column.name if column.name == "raw" else f"CAST(NULL AS {kind}) AS {column.name}"
+        for column, kind in zip(COLUMNS, _types(dialect), strict=True)
+    ]
+    sql = f"SELECT pos, true AS careful, {', '.join(columns)} FROM {source}"
+    return SqlPlan(sql=sql, outcomes=[], stages=((prefix + "normalized", sql),))
 
 
 def _top_keys(adapter: Adapter) -> set[str]:
@@ -394,8 +411,8 @@ def compile_select(
     d = dialect
     absent = _absent(keys)
     live = [adapter for adapter in adapters if _possible_shapes(adapter, absent)]
-    if not live:  # no table fits such rows: every row is careful, as the full select says
-        return compile_select(adapters, detect=detect, dialect=d, source=source, outcomes=outcomes, prefix=prefix)
+    if not live:  # no table fits such rows: every row is careful, as the full select would say
+        return careful_select(d, source=source, prefix=prefix)
     paths = _Paths("q", absent)
     blocks = [_Vendor(adapter, paths, index, d) for index, adapter in enumerate(live)]
     shape_indexes = [(block.shape_index(), block.si) for block in blocks]
