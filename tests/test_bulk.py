@@ -206,3 +206,16 @@ def test_odd_timestamps_read_alike_on_both_paths(tmp_path: Path) -> None:
     _check(tmp_path, [dict(nexa, created_at=value) for value in ODD_ISO], "dialnexa")
     twilio = json.loads((FIXTURES / "twilio" / "call_completed.json").read_text())["payload"]
     _check(tmp_path, [dict(twilio, date_created=value) for value in ODD_RFC2822], "twilio")
+
+
+def test_a_top_level_key_given_twice_reads_as_normalize_reads_it(tmp_path: Path) -> None:
+    nexa = json.loads((FIXTURES / "dialnexa" / "list_calls_item.json").read_text())["payload"]
+    twice = orjson.dumps(nexa)[:-1] + b', "status": "failed"}'  # JSON leaves it to the reader: the last one counts
+    source = tmp_path / "twice.ndjson"
+    source.write_bytes(twice + b"\n" + orjson.dumps(nexa) + b"\n")
+    for vendor in ("dialnexa", None):
+        out = tmp_path / "out.parquet"
+        normalize_file(source, vendor, out=out, position=True)
+        got = {row.pop("position"): comparable(row) for row in rows(out)}
+        assert got == {0: expected_row(twice, vendor), 1: expected_row(nexa, vendor)}
+        assert got[0] is not None and got[0]["status"] == "failed" != got[1]["status"]

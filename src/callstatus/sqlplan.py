@@ -209,7 +209,7 @@ def key_groups(
 ) -> tuple[list[tuple[list[Any], frozenset[str]]], list[Any]]:
     """Which rows share a select, from the key sets found in the input, most frequent first (each a hash, its
     rows, its keys): (a list of (the hashes, the keys their select is compiled for, see ``compile_select``), the
-    hashes of the key sets no table fits, whose rows are all careful: ``careful_select``).
+    hashes of the key sets no table fits or that hold a key twice, whose rows are all careful: ``careful_select``).
 
     Key sets alike for every table (the same keys any table reads) share one select, if ``KEYED[0]`` rows or more
     have them; rarer ones share one select per set of tables that may fit them, compiled for all their keys. At
@@ -220,12 +220,15 @@ def key_groups(
     read = frozenset(key for adapter in adapters for key in _top_keys(adapter))
     alike: dict[frozenset[str], list[Any]] = {}
     rows: Counter[frozenset[str]] = Counter()
+    careful: list[Any] = []
     for keyed, count, names in found:
+        if len(set(names)) < len(names):  # a key twice: the select would read the first, normalize() the last
+            careful.append(keyed)
+            continue
         relevant = frozenset(names) & read
         alike.setdefault(relevant, []).append(keyed)
         rows[relevant] += count
     groups = []
-    careful: list[Any] = []
     rare: dict[tuple[str, ...], list[frozenset[str]]] = {}
     for keys, hashes in alike.items():
         fit = tuple(adapter.id for adapter in adapters if _possible_shapes(adapter, _absent(keys)))
