@@ -270,7 +270,7 @@ def _top_keys(adapter: Adapter) -> set[str]:
     getters += [g for found in adapter.analysis.values() for g in found]
     keys = {"raw", "call_id"} | {shape.at[0] for shape in shapes if shape.at}  # raw, call_id: a canonical record
     for getter in getters:
-        keys |= {(getter.keys if getter.from_root else (*shape.at, *getter.keys))[0] for shape in shapes}
+        keys |= {_path(shape, getter.from_root, getter.keys)[0] for shape in shapes}
     return keys
 
 
@@ -506,11 +506,16 @@ def compile_select(
     return SqlPlan(sql=sql, outcomes=outcome_table(live), stages=(*stages, (prefix + "normalized", last)))
 
 
+def _path(shape: Shape, from_root: bool, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The payload path of a value read at ``keys`` in a record of ``shape`` (from the payload's root if so)."""
+    return keys if from_root else (*shape.at, *keys)
+
+
 def _possible_shapes(adapter: Adapter, absent: Callable[[tuple[str, ...]], bool]) -> list[tuple[int, Shape]]:
     """The table's shapes (with their index) that may fit a row, given the paths known absent from it."""
 
     def gone(shape: Shape, getter: Getter) -> bool:
-        return absent(getter.keys if getter.from_root else (*shape.at, *getter.keys))
+        return absent(_path(shape, getter.from_root, getter.keys))
 
     return [
         (index, shape)
@@ -541,7 +546,7 @@ class _Vendor:
 
     def _slot_absent(self, slot: tuple[bool, tuple[str, ...]]) -> bool:
         root, keys = slot
-        return all(self.paths.absent(keys if root else (*shape.at, *keys)) for _, shape in self.shapes)
+        return all(self.paths.absent(_path(shape, root, keys)) for _, shape in self.shapes)
 
     def slot_at(self, number: int) -> list[tuple[int, tuple[str, ...]]]:
         """Where slot ``number`` is in a record of each shape that may fit: (shape index, payload path)."""
@@ -549,7 +554,7 @@ class _Vendor:
         if slot is None:
             return []
         root, keys = slot
-        found = [(index, keys if root else (*shape.at, *keys)) for index, shape in self.shapes]
+        found = [(index, _path(shape, root, keys)) for index, shape in self.shapes]
         return [(index, path) for index, path in found if not self.paths.absent(path)]
 
     def slot_paths(self) -> list[tuple[str, ...]]:
@@ -561,7 +566,7 @@ class _Vendor:
         return getter.from_root, getter.keys
 
     def _keys(self, shape: Shape, getter: Getter) -> tuple[str, ...]:
-        return getter.keys if getter.from_root else (*shape.at, *getter.keys)
+        return _path(shape, getter.from_root, getter.keys)
 
     def _shape_fit(self, shape: Shape) -> str:
         p = self.paths
