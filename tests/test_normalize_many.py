@@ -9,9 +9,12 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import callstatus
 from callstatus import NormalizationError
+from callstatus.testing import strategies
 
 ROWS = [
     {"id": f"call_{i}", "status": status, "agent_id": "agt_1", "to_phone_number": "+919876543210", "duration_sec": i}
@@ -106,3 +109,40 @@ def test_a_record_holding_a_list_under_an_envelope_key_is_still_a_record() -> No
     record = {**ROWS[0], "items": [], "data": [{"note": "a list field of the call"}]}
     assert [r.call_id for r in callstatus.normalize_many([record])] == ["call_0"]
     assert [r.call_id for r in callstatus.normalize_many(record, "dialnexa")] == ["call_0"]
+
+
+def _line(item: object) -> bytes:
+    return item if isinstance(item, bytes) else orjson.dumps(item)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(
+    vendor=strategies.vendors(),
+    data=st.data(),
+    broken=st.lists(st.sampled_from([b"{", b"[1,", b'{"id": }', b"42", b'"text"', b"{}"]), max_size=4),
+    detect=st.booleans(),
+)
+def test_normalize_each_places_every_payload_and_goes_on(
+    vendor: str, data: st.DataObject, broken: list[bytes], detect: bool
+) -> None:
+    good = data.draw(st.lists(strategies.payloads(vendor), min_size=1, max_size=5))
+    items = data.draw(st.permutations([*good, *broken]))
+    named = None if detect else vendor
+    results = list(callstatus.normalize_each(io.BytesIO(b"\n".join(_line(item) for item in items)), named))
+    assert len(results) == len(items)
+    for index, (item, result) in enumerate(zip(items, results, strict=True)):
+        try:
+            expected: object = callstatus.normalize(_line(item), named)
+        except NormalizationError as exc:
+            expected = exc
+        if isinstance(expected, NormalizationError):
+            assert isinstance(result, NormalizationError)
+            assert (result.vendor, result.path) == (expected.vendor, expected.path)
+            assert f"record {index} of the input" in result.__notes__
+        else:
+            assert result == expected
+
+
+def test_normalize_each_yields_a_broken_container_once() -> None:
+    results = list(callstatus.normalize_each(b'[{"id": "call_1"', "dialnexa"))
+    assert len(results) == 1 and isinstance(results[0], NormalizationError)

@@ -30,7 +30,7 @@ from .clients import (
 from .errors import Error, NormalizationError, TableError, TrackerError, UnknownVendorError, UsageError
 from .events import CallEvent, EventType
 from .lifecycle import merge, merge_all
-from .normalize import detect_vendor, get_adapter, normalize, normalize_many, register, vendors
+from .normalize import detect_vendor, get_adapter, normalize, normalize_each, normalize_many, register, vendors
 from .reconciler import ReconcileReport, areconcile, reconcile
 from .record import CallRecord
 from .registry import Registry, default_registry
@@ -106,6 +106,7 @@ __all__ = [
     "merge",
     "merge_all",
     "normalize",
+    "normalize_each",
     "normalize_many",
     "parse_webhook",
     "reconcile",

@@ -22,7 +22,7 @@ from . import __version__
 from .adapter import Unmapped
 from .clientcli import add_client_commands, fetch, reconcile
 from .errors import NormalizationError, TableError, TrackerError, UnknownVendorError, UsageError
-from .normalize import normalize, split_payloads
+from .normalize import normalize_each
 from .record import CallRecord
 from .registry import default_registry
 from .reportcli import add_command as add_report_command
@@ -102,14 +102,12 @@ def _vendor(name: str | None) -> str | None:
 
 def _records(name: str, stream: IO[bytes], args: argparse.Namespace, **options: Any) -> Iterator[CallRecord | None]:
     """Records of one input, None for each payload that fails (after one line on stderr naming it)."""
-    for index, payload in enumerate(split_payloads(stream, args.vendor)):
-        try:
-            if isinstance(payload, NormalizationError):
-                raise payload
-            yield normalize(payload, args.vendor, **options)
-        except NormalizationError as exc:
-            print(f"callstatus: {name}: record {index}: {exc}", file=sys.stderr)
+    for index, record in enumerate(normalize_each(stream, args.vendor, **options)):
+        if isinstance(record, NormalizationError):
+            print(f"callstatus: {name}: record {index}: {record}", file=sys.stderr)
             yield None
+        else:
+            yield record
 
 
 def _normalize(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from .errors import NormalizationError
 from .record import CallRecord
 from .registry import Registry, default_registry
 
-__all__ = ["detect_vendor", "get_adapter", "normalize", "normalize_many", "register", "vendors"]
+__all__ = ["detect_vendor", "get_adapter", "normalize", "normalize_each", "normalize_many", "register", "vendors"]
 
 _TEXT = (str, bytes, bytearray, memoryview)
 _loads = orjson.loads
@@ -124,26 +124,38 @@ def normalize_many(
     return _records(payloads, adapter, registry, strict, on_unmapped)
 
 
-def split_payloads(source: Any, vendor: str | None = None, *, registry: Registry | None = None) -> Iterator[Any]:
-    """The single payloads in whatever ``normalize_many`` accepts, decoded where the container was JSON.
-
-    For callers that handle each payload's errors themselves (the command line): a part that cannot be
-    decoded (a broken NDJSON line) comes as the ``NormalizationError`` instance, and reading goes on.
-    """
+def normalize_each(
+    payloads: Iterable[Any] | Mapping[str, Any] | str | bytes | IO[bytes] | IO[str] | os.PathLike[str],
+    vendor: str | None = None,
+    *,
+    strict: bool = False,
+    on_unmapped: OnUnmapped | None = None,
+    registry: Registry | None = None,
+) -> Iterator[CallRecord | NormalizationError]:
+    """``normalize_many``, but a payload that fails comes as its ``NormalizationError`` (its position in a note)
+    and reading goes on: for callers that count or log failures, such as a batch job or the command line."""
     registry = registry or default_registry()
-    return _items(source, registry.get(vendor) if vendor is not None else None, registry, tolerant=True)
+    adapter = registry.get(vendor) if vendor is not None else None
+    return _records(payloads, adapter, registry, strict, on_unmapped, tolerant=True)
 
 
 def _records(
-    payloads: Any, adapter: Adapter | None, registry: Registry, strict: bool, on_unmapped: OnUnmapped | None
-) -> Iterator[CallRecord]:
+    payloads: Any,
+    adapter: Adapter | None,
+    registry: Registry,
+    strict: bool,
+    on_unmapped: OnUnmapped | None,
+    tolerant: bool = False,
+) -> Iterator[Any]:
     vendor = adapter.id if adapter is not None else None
-    items = _items(payloads, adapter, registry)
+    items = _items(payloads, adapter, registry, tolerant)
     for index in itertools.count():
         try:
             item = next(items, _END)
             if item is _END:
                 return
+            if item.__class__ is NormalizationError or isinstance(item, NormalizationError):
+                raise item
             data = item if item.__class__ is dict else _object(item, vendor)
             record = canonical_record(data, vendor)
             if record is not None:
@@ -153,7 +165,9 @@ def _records(
             yield found.normalize(data, strict=strict, on_unmapped=on_unmapped)
         except NormalizationError as exc:
             exc.add_note(f"record {index} of the input")
-            raise
+            if not tolerant:
+                raise
+            yield exc
 
 
 _END = object()

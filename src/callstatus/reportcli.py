@@ -24,7 +24,7 @@ import attrs
 
 from .canonical import COLUMNS, from_row
 from .errors import NormalizationError, UsageError
-from .normalize import normalize, split_payloads
+from .normalize import normalize_each
 from .record import CallRecord
 from .registry import default_registry
 from .report import DASH, GROUPS, RATE_LABELS, RATES, Group, Report, Row, label, percent, seconds, summarize
@@ -129,15 +129,11 @@ def _files(names: list[str], vendor: str | None, rejects: _Rejects) -> Iterator[
             continue
         with _open(name) as stream:
             try:
-                for index, payload in enumerate(split_payloads(stream, vendor)):
-                    try:
-                        if isinstance(payload, NormalizationError):
-                            raise payload
-                        yield normalize(payload, vendor)
-                    except NormalizationError as exc:
-                        rejects.add(f"{name}: record {index}: {exc}")
-            except NormalizationError as exc:  # the container itself (not JSON, not NDJSON)
-                rejects.add(f"{name}: {exc}")
+                for index, record in enumerate(normalize_each(stream, vendor)):
+                    if isinstance(record, NormalizationError):
+                        rejects.add(f"{name}: record {index}: {record}")
+                    else:
+                        yield record
             except (OSError, EOFError) as exc:  # a broken gzip stream
                 rejects.add(f"{name}: cannot read on: {exc}")
 
