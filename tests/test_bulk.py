@@ -4,6 +4,7 @@ detected, the documented fixtures, every input and output format; rows normalize
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import subprocess
 import sys
@@ -37,19 +38,26 @@ def _write_ndjson(path: Path, items: Sequence[Any]) -> None:
 
 
 def _check(
-    tmp: Path, items: Sequence[Any], vendor: str | None, name: str = "in.ndjson", keyed: tuple[int, int] | None = None
+    tmp: Path,
+    items: Sequence[Any],
+    vendor: str | None,
+    name: str = "in.ndjson",
+    keyed: tuple[int, int] | None = None,
+    sets: int | None = None,
 ) -> None:
     """``keyed``: ``sqlplan.KEYED`` for the run, which key sets get a lighter select (``FULL``: none, every row
-    through the full select; by default, in files this small, one select per set of tables the rows may fit)."""
+    through the full select; by default, in files this small, one select per set of tables the rows may fit).
+    ``sets``: ``sqlplan.KEY_SETS``, how many of the most frequent key sets are looked at (the rest: the full one)."""
     source = tmp / name
     _write_ndjson(source, items)
     out = tmp / "out.parquet"
-    saved = sqlplan.KEYED
-    sqlplan.KEYED = keyed or saved
+    saved = sqlplan.KEYED, sqlplan.KEY_SETS
+    sqlplan.KEYED = keyed or saved[0]
+    sqlplan.KEY_SETS = saved[1] if sets is None else sets
     try:
         summary = normalize_file(source, vendor, out=out, position=True)
     finally:
-        sqlplan.KEYED = saved
+        sqlplan.KEYED, sqlplan.KEY_SETS = saved
     got = {row.pop("position"): comparable(row) for row in rows(out)}
     expected = [expected_row(item, vendor) for item in items]
     assert summary.rows == len(items)
@@ -116,6 +124,8 @@ def test_frequent_key_sets_get_their_own_select_and_the_rest_the_full_one(tmp_pa
     items = [common] * 3 + others + [[1, 2], 7, "text", {**common, "status": "a status no table has"}]
     _check(tmp_path, items, None, keyed=(2, 1))  # the most frequent key set alone is compiled apart
     _check(tmp_path, items, None, keyed=(2, 64))  # the rare ones too, in groups of the tables they may fit
+    _check(tmp_path, items, None, keyed=(2, 64), sets=1)  # only the most frequent set is looked at
+    _check(tmp_path, items, None, keyed=(2, 64), sets=0)  # none: every row through the full select
 
 
 def test_rows_normalize_refuses_go_to_the_reject_file_and_the_run_goes_on(tmp_path: Path) -> None:
@@ -213,9 +223,15 @@ def test_a_top_level_key_given_twice_reads_as_normalize_reads_it(tmp_path: Path)
     twice = orjson.dumps(nexa)[:-1] + b', "status": "failed"}'  # JSON leaves it to the reader: the last one counts
     source = tmp_path / "twice.ndjson"
     source.write_bytes(twice + b"\n" + orjson.dumps(nexa) + b"\n")
-    for vendor in ("dialnexa", None):
-        out = tmp_path / "out.parquet"
-        normalize_file(source, vendor, out=out, position=True)
-        got = {row.pop("position"): comparable(row) for row in rows(out)}
-        assert got == {0: expected_row(twice, vendor), 1: expected_row(nexa, vendor)}
-        assert got[0] is not None and got[0]["status"] == "failed" != got[1]["status"]
+    saved = sqlplan.KEY_SETS
+    try:
+        for vendor, sets in itertools.product(("dialnexa", None), (saved, 0)):  # 0: every row in the full select
+            sqlplan.KEY_SETS = sets
+            out = tmp_path / "out.parquet"
+            summary = normalize_file(source, vendor, out=out, position=True)
+            got = {row.pop("position"): comparable(row) for row in rows(out)}
+            assert got == {0: expected_row(twice, vendor), 1: expected_row(nexa, vendor)}
+            assert got[0] is not None and got[0]["status"] == "failed" != got[1]["status"]
+            assert (summary.by_sql, summary.by_normalize) == (1, 1)
+    finally:
+        sqlplan.KEY_SETS = saved

@@ -55,18 +55,22 @@ def _expected(texts: list[str], vendor: str | None) -> list[str]:
     return sorted(json.dumps(row, sort_keys=True) for row in rows if row is not None)
 
 
-def _check(spark: Any, texts: list[str], vendor: str | None, keyed: tuple[int, int] | None = None) -> None:
+def _check(
+    spark: Any, texts: list[str], vendor: str | None, keyed: tuple[int, int] | None = None, sets: int | None = None
+) -> None:
     """The Spark path over one DataFrame of ``texts`` gives ``normalize()``'s record for every row it accepts, and
-    an error for every row it refuses. ``keyed``: ``sqlplan.KEYED`` for the run (which key sets get a select)."""
+    an error for every row it refuses. ``keyed``, ``sets``: ``sqlplan.KEYED`` and ``KEY_SETS`` for the run (which
+    key sets get a select, and how many are looked at: the rest take the full select)."""
     from callstatus.spark import normalize
 
     frame = spark.createDataFrame([(text,) for text in texts], "raw string")
-    saved = sqlplan.KEYED
-    sqlplan.KEYED = keyed or saved
+    saved = sqlplan.KEYED, sqlplan.KEY_SETS
+    sqlplan.KEYED = keyed or saved[0]
+    sqlplan.KEY_SETS = saved[1] if sets is None else sets
     try:
         result = normalize(frame, vendor).toArrow().to_pylist()
     finally:
-        sqlplan.KEYED = saved
+        sqlplan.KEYED, sqlplan.KEY_SETS = saved
     got = sorted(
         json.dumps(comparable({k: v for k, v in row.items() if k != "error"}), sort_keys=True)
         for row in result
@@ -103,7 +107,8 @@ def test_frequent_key_sets_on_spark_get_their_own_select(spark: Any, batch: st.D
     common = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=2, max_size=2))
     others = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), max_size=20))
     texts = _texts(common * 3 + others + [[1, 2], 7, {**common[0], "status": "a status no table has"}])
-    _check(spark, [*texts, "{broken json", "  "], None, keyed=(2, 64))
+    sets = batch.draw(st.sampled_from([None, 1, 0]))  # 1, 0: the other key sets take the full select
+    _check(spark, [*texts, "{broken json", "  "], None, keyed=(2, 64), sets=sets)
 
 
 def test_every_documented_payload_named_and_detected_with_broken_rows(spark: Any) -> None:

@@ -33,6 +33,9 @@ _CHUNK = 50_000
 _KEY_HASH = "CASE WHEN starts_with(ltrim(raw), '{') THEN try(hash(json_keys(raw))) END"
 """A row's key set, as one number: rows are grouped by it (a 64-bit hash, so two key lists sharing one is a
 2^-64 chance)."""
+_TWICE = "len(json_keys(raw)) <> len(list_distinct(json_keys(raw)))"
+"""A row giving a top-level key twice: SQL would read the first, ``normalize()`` reads the last (as JSON
+decoders do). Key sets ``key_groups`` sees are checked once per set; the rest, row by row."""
 
 
 def _needs(module: str) -> Any:
@@ -140,8 +143,9 @@ def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[
     groups, careful = sqlplan.key_groups(adapters, found)
     for hashes, keys in groups:
         yield f"keyed IN ({sqlplan.in_list(hashes)})", compile_select(adapters, detect=detect, keys=keys).sql
-    yield f"keyed IS NULL OR keyed IN ({sqlplan.in_list(careful)})", careful_select().sql
-    rest = f"keyed NOT IN ({sqlplan.in_list([keyed for hashes, _ in groups for keyed in hashes] + careful)})"
+    rest = sqlplan.outside([keyed for hashes, _ in groups for keyed in hashes] + careful)
+    yield f"keyed IS NULL OR keyed IN ({sqlplan.in_list(careful)}) OR ({rest} AND {_TWICE})", careful_select().sql
+    rest += f" AND NOT {_TWICE}"
     if connection.execute(f"SELECT count(*) FROM lines WHERE {rest}").fetchall()[0][0]:
         yield rest, compile_select(adapters, detect=detect).sql
 

@@ -92,17 +92,21 @@ def _groups(functions: Any, source: Any, adapters: list[Any]) -> list[tuple[str,
     every other row. Finding them is one pass over the input."""
     if not sqlplan.KEYED[1]:
         return [("true", None, False)]
-    counts = source.groupBy("keyed").agg(functions.count("*").alias("n"), functions.first("keys").alias("keys"))
+    counts = (
+        source.where("keyed IS NOT NULL")
+        .groupBy("keyed")
+        .agg(functions.count("*").alias("n"), functions.first("keys").alias("keys"))
+    )
     found = counts.orderBy(functions.desc("n"), "keyed").limit(sqlplan.KEY_SETS + 1).collect()
-    sets = [(row["keyed"], row["n"], row["keys"]) for row in found[: sqlplan.KEY_SETS] if row["keyed"] is not None]
+    sets = [(row["keyed"], row["n"], row["keys"]) for row in found[: sqlplan.KEY_SETS]]
     groups, careful = sqlplan.key_groups(adapters, sets)
     selects: list[tuple[str, frozenset[str] | None, bool]] = [
         (f"keyed IN ({sqlplan.in_list(hashes)})", keys, False) for hashes, keys in groups
     ]
     selects.append((f"keyed IS NULL OR keyed IN ({sqlplan.in_list(careful)})", None, True))
     covered = {keyed for hashes, _ in groups for keyed in hashes} | set(careful)
-    if any(row["keyed"] is not None and row["keyed"] not in covered for row in found):
-        selects.append((f"keyed NOT IN ({sqlplan.in_list(list(covered))})", None, False))
+    if any(row["keyed"] not in covered for row in found):
+        selects.append((sqlplan.outside(sorted(covered)), None, False))
     return selects
 
 

@@ -26,7 +26,7 @@ from .meanings import CONNECTED_STATES, ReasonMeaning
 
 __all__ = [
     "DUCKDB", "KEYED", "KEY_SETS", "OUTCOME_COLUMNS", "SPARK", "Dialect", "SqlPlan", "careful_select",
-    "compile_select", "in_list", "key_groups", "outcome_rows", "outcome_table",
+    "compile_select", "in_list", "key_groups", "outcome_rows", "outcome_table", "outside",
 ]  # fmt: skip
 
 OUTCOME_COLUMNS = (
@@ -248,6 +248,12 @@ def key_groups(
 def in_list(hashes: Sequence[Any]) -> str:
     """Key set hashes as the items of a SQL ``IN`` list (NULL for none: ``x IN (NULL)`` holds for no row)."""
     return ", ".join(str(int(keyed)) for keyed in hashes) or "NULL"
+
+
+def outside(hashes: Sequence[Any]) -> str:
+    """A condition on column ``keyed`` holding for rows of a key set, none of ``hashes`` (``NOT IN (NULL)`` holds
+    for no row, so no hashes is its own case)."""
+    return f"keyed NOT IN ({in_list(hashes)})" if hashes else "keyed IS NOT NULL"
 
 
 def careful_select(dialect: Dialect = DUCKDB, *, source: str = "src", prefix: str = "") -> SqlPlan:
