@@ -235,3 +235,14 @@ def test_a_top_level_key_given_twice_reads_as_normalize_reads_it(tmp_path: Path)
             assert (summary.by_sql, summary.by_normalize) == (1, 1)
     finally:
         sqlplan.KEY_SETS = saved
+
+
+def test_empty_lines_are_skipped_like_blank_ones(tmp_path: Path) -> None:
+    nexa = orjson.dumps(json.loads((FIXTURES / "dialnexa" / "list_calls_item.json").read_text())["payload"])
+    source = tmp_path / "gaps.ndjson"
+    source.write_bytes(b"\n" + nexa + b"\n\n  \n" + nexa.replace(b"call_", b"other_") + b"\n\n")
+    for vendor in ("dialnexa", None):
+        out = tmp_path / "out.parquet"
+        summary = normalize_file(source, vendor, out=out, position=True)
+        assert (summary.rows, summary.rejected) == (2, 0)
+        assert sorted(row["position"] for row in rows(out)) == [1, 4]

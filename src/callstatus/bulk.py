@@ -168,9 +168,9 @@ def _source(path: Path, kind: Input, raw_column: str | None = None) -> str:
     """``raw``: each record's JSON text, in input order (an NDJSON file's lines, blank ones too)."""
     file = _literal(path)
     if kind == "ndjson":  # each line as text, JSON or not: a broken line is rejected, not the file
-        return (
-            f"SELECT raw FROM read_csv({file}, columns = {{'raw': 'VARCHAR'}}, header = false, delim = chr(31), "
-            "quote = '', escape = '', auto_detect = false, strict_mode = false, new_line = '\\n')"
+        return (  # an empty line reads as NULL: made blank, as normalize_many skips it
+            f"SELECT coalesce(raw, '') AS raw FROM read_csv({file}, columns = {{'raw': 'VARCHAR'}}, header = false, "
+            "delim = chr(31), quote = '', escape = '', auto_detect = false, strict_mode = false, new_line = '\\n')"
         )
     if kind == "json":
         return f"SELECT CAST(json AS VARCHAR) AS raw FROM read_json_objects({file}, format = 'array')"

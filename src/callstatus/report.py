@@ -26,6 +26,7 @@ __all__ = [
     "DASH",
     "DEFINITIONS",
     "GROUPS",
+    "MACHINES",
     "NONE",
     "RATES",
     "RATE_LABELS",
@@ -35,6 +36,7 @@ __all__ = [
     "Row",
     "fold",
     "label",
+    "ordered_rows",
     "percent",
     "percentile",
     "seconds",
@@ -53,7 +55,8 @@ DASH = "\u2013"
 NONE = "(none)"
 """How a call without an agent or campaign id is shown."""
 
-_MACHINES = frozenset({AnsweredBy.MACHINE, AnsweredBy.FAX})
+MACHINES = frozenset({AnsweredBy.MACHINE, AnsweredBy.FAX})
+"""Answers that are no person: a call completed with one of them counts as no answer."""
 
 DEFINITIONS: tuple[tuple[str, str], ...] = (
     ("call", "One call: every record of the same vendor and call id folded into one with callstatus.merge, as the "
@@ -150,7 +153,7 @@ class _Tally:
             self.durations.append(record.duration_seconds)
         if record.end_reason is not None:
             self.reasons[record.end_reason] += 1
-        machine = record.answered_by in _MACHINES
+        machine = record.answered_by in MACHINES
         if status is CallStatus.COMPLETED and not machine:
             self.reached_person += 1
         elif status is CallStatus.COMPLETED or status is CallStatus.NO_ANSWER:
@@ -278,9 +281,12 @@ def summarize(
 
 
 def _rows(tallies: dict[tuple[str | None, str | None], _Tally], top: int) -> tuple[Row, ...]:
-    ordered = sorted(tallies.items(), key=lambda item: (-item[1].calls, item[0][0] or "", item[0][1] is None,
-                                                        item[0][1] or ""))  # fmt: skip
-    return tuple(tally.row(vendor, key, top) for (vendor, key), tally in ordered)
+    return ordered_rows(tally.row(vendor, key, top) for (vendor, key), tally in tallies.items())
+
+
+def ordered_rows(rows: Iterable[Row]) -> tuple[Row, ...]:
+    """Rows with the most calls first, then by vendor and id (calls without an id after those with one)."""
+    return tuple(sorted(rows, key=lambda row: (-row.calls, row.vendor or "", row.key is None, row.key or "")))
 
 
 def percent(rate: float | None) -> str:

@@ -53,6 +53,12 @@ def add_command(commands: Any) -> None:
     database_option(parser, f"SQLite file of a tracker, instead of FILEs (default: ${DATABASE_URL})")
     parser.add_argument("--html", metavar="OUT", help="also write the report as one self-contained HTML page")
     parser.add_argument("--top", type=_positive, default=3, metavar="N", help="end reasons listed per row (default 3)")
+    parser.add_argument(
+        "--engine",
+        choices=["python", "duckdb"],
+        default="python",
+        help="duckdb (the bulk extra): files larger than memory, normalised by the bulk path and counted by DuckDB",
+    )
 
 
 def _positive(text: str) -> int:
@@ -84,12 +90,21 @@ def report(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown vendor {args.vendor!r} (known: {', '.join(default_registry().vendors())})")
     if args.files and args.db is not None:
         raise UsageError("give FILEs or --db, not both")
+    if args.engine == "duckdb" and not args.files:
+        raise UsageError("--engine duckdb reports on FILEs, not a tracker")
     rejects = _Rejects()
     if args.files:
         for name in args.files:
             if name != "-" and not Path(name).is_file():
                 raise UsageError(f"cannot read {name}: no such file")
-        result = summarize(_files(args.files, args.vendor, rejects), top=args.top, sources=args.files)
+        if args.engine == "duckdb":
+            if "-" in args.files:
+                raise UsageError("--engine duckdb reads files, not stdin")
+            from .bulkreport import summarize_files
+
+            result = summarize_files(args.files, args.vendor, top=args.top, on_reject=rejects.add)
+        else:
+            result = summarize(_files(args.files, args.vendor, rejects), top=args.top, sources=args.files)
     else:
         if args.db is None and not os.environ.get(DATABASE_URL):
             raise UsageError(f"nothing to report on: give FILEs, --db FILE, or set {DATABASE_URL}")

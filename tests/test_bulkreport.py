@@ -1,0 +1,150 @@
+"""The DuckDB report gives the Python report's figures: on any records in export-layout Parquet (several
+observations of a call folded with merge), on generated payloads of every vendor with broken rows, and through
+``callstatus report --engine duckdb``."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import callstatus
+from callstatus import CallRecord, bulkreport
+from callstatus.bulkreport import summarize_files
+from callstatus.canonical import from_row
+from callstatus.cli import main
+from callstatus.errors import UsageError
+from callstatus.export import write
+from callstatus.report import Report, summarize
+from callstatus.testing import call_records, payloads
+
+SLOW = settings(deadline=None, max_examples=8, suppress_health_check=[HealthCheck.function_scoped_fixture])
+few_calls = st.builds(
+    lambda record, vendor, call_id, agent: record.model_copy(
+        update={"vendor": vendor, "call_id": call_id, "agent_id": agent}
+    ),
+    call_records(),
+    st.sampled_from(["dialnexa", "acme"]),
+    st.sampled_from(["a", "b", "c", "d"]),
+    st.sampled_from([None, "agt_1", "agt_2"]),
+)
+
+
+def _plain(report: Report) -> Any:
+    """The report's figures, floats rounded (DuckDB and Python interpolate percentiles in different steps)."""
+
+    def rounded(value: Any) -> Any:
+        if isinstance(value, float):
+            return float(f"{value:.9g}") if math.isfinite(value) else value
+        if isinstance(value, list | tuple):
+            return [rounded(item) for item in value]
+        if isinstance(value, dict):
+            return {key: rounded(item) for key, item in value.items()}
+        return value
+
+    return rounded(attrs.asdict(report))
+
+
+def _exported(records: list[CallRecord]) -> list[CallRecord]:
+    """The records as an export row gives them back (what the Python report reads from the same Parquet)."""
+    return [from_row(row) for row in (record.model_dump(mode="json") for record in records)]
+
+
+@SLOW
+@given(records=st.lists(few_calls, min_size=1, max_size=14), copies=st.integers(1, 3), top=st.integers(1, 4))
+def test_records_in_export_parquet_give_the_python_reports_figures(
+    tmp_path: Path, records: list[CallRecord], copies: int, top: int
+) -> None:
+    observations = [*records * copies, *records[::2]]  # the same observation again, and calls seen several times
+    source = tmp_path / "calls.parquet"
+    write(observations, source)
+    saved = bulkreport._PAGE
+    bulkreport._PAGE = 2  # calls are folded and rows fetched in pages: several pages here
+    try:
+        got = summarize_files([source], top=top)
+    finally:
+        bulkreport._PAGE = saved
+    expected = summarize(_exported(observations), top=top, sources=[str(source)])
+    assert _plain(got) == _plain(expected)
+
+
+@SLOW
+@given(data=st.data(), vendors=st.lists(st.sampled_from(callstatus.vendors()), min_size=1, max_size=3, unique=True))
+def test_payload_exports_give_the_python_reports_figures(
+    tmp_path: Path, data: st.DataObject, vendors: list[str]
+) -> None:
+    items = data.draw(st.lists(st.sampled_from(vendors).flatmap(payloads), min_size=1, max_size=20))
+    items += data.draw(st.lists(st.sampled_from(items), max_size=5))  # a call observed again
+    lines = [orjson.dumps(item) for item in items] + [b"{broken json", b"7"]
+    source = tmp_path / "calls.ndjson"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    vendor = vendors[0] if len(vendors) == 1 else None
+    refused: list[str] = []
+    got = summarize_files([source], vendor, on_reject=refused.append)
+    results = list(callstatus.normalize_each(source.read_bytes(), vendor))
+    records = [result for result in results if isinstance(result, CallRecord)]
+    expected = summarize(records, rejected=len(results) - len(records), sources=[str(source)])
+    assert _plain(got) == _plain(expected)
+    assert len(refused) == got.rejected and all(message.startswith(f"{source}: record ") for message in refused)
+
+
+def test_export_rows_of_another_vendor_or_outside_the_vocabulary_are_refused(tmp_path: Path) -> None:
+    calls = [
+        CallRecord(vendor="dialnexa", call_id="c1", status="completed", duration_seconds=10, raw={}),
+        CallRecord(vendor="dialnexa", call_id="c2", status="busy", end_reason="busy", raw={}),
+        CallRecord(vendor="twilio", call_id="c3", status="failed", raw={}),
+    ]
+    source = tmp_path / "calls.parquet"
+    write(calls, source)
+    table = pq.read_table(source)
+    status = table.schema.get_field_index("status")
+    odd = table.slice(0, 1).set_column(status, table.schema.field(status), pa.array(["teleported"]))
+    pq.write_table(pa.concat_tables([table, odd]), source)
+    refused: list[str] = []
+    report = summarize_files([source], "dialnexa", on_reject=refused.append)
+    assert (report.records, report.calls, report.rejected) == (2, 2, 2)
+    assert [message.split(":")[1] for message in refused] == [" row 2", " row 3"]
+    everything = summarize_files([source])
+    assert (everything.records, everything.rejected, [row.key for row in everything.vendor]) == (
+        3,
+        1,
+        ["dialnexa", "twilio"],
+    )
+
+
+def test_nothing_to_count_is_an_empty_report(tmp_path: Path) -> None:
+    source = tmp_path / "empty.ndjson"
+    source.write_bytes(b"\n{broken\n")
+    report = summarize_files([source])
+    assert (report.records, report.calls, report.rejected, report.vendor) == (0, 0, 1, ())
+    assert report.total.median_seconds is None and report.total.rate("reached_person") is None
+    with pytest.raises(UsageError, match="no such file"):
+        summarize_files([tmp_path / "missing.ndjson"])
+    with pytest.raises(UsageError, match="top must be at least 1"):
+        summarize_files([source], top=0)
+
+
+def test_the_command_prints_what_the_python_engine_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "220")
+    examples = sorted((Path(__file__).resolve().parents[1] / "examples" / "payloads").glob("*.ndjson"))
+    source = tmp_path / "all.ndjson"
+    source.write_bytes(b"".join(path.read_bytes() for path in examples) + b"{broken\n")
+    printed = {}
+    for engine in ("python", "duckdb"):
+        assert main(["report", "--engine", engine, str(source)]) == 1  # one record failed
+        out, err = capsys.readouterr()
+        printed[engine] = out
+        assert "record " in err
+    assert printed["duckdb"] == printed["python"] and "all calls" in printed["python"]
+    assert main(["report", "--engine", "duckdb", "--db", str(tmp_path / "t.db")]) == 2
+    assert "not a tracker" in capsys.readouterr().err
