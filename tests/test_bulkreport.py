@@ -140,11 +140,13 @@ def test_the_command_prints_what_the_python_engine_prints(
     source = tmp_path / "all.ndjson"
     source.write_bytes(b"".join(path.read_bytes() for path in examples) + b"{broken\n")
     printed = {}
-    for engine in ("python", "duckdb"):
-        assert main(["report", "--engine", engine, str(source)]) == 1  # one record failed
+    for engine, limit in (("python", []), ("duckdb", ["--memory-limit", "256MB"])):
+        assert main(["report", "--engine", engine, *limit, str(source)]) == 1  # one record failed
         out, err = capsys.readouterr()
         printed[engine] = out
         assert "record " in err
     assert printed["duckdb"] == printed["python"] and "all calls" in printed["python"]
     assert main(["report", "--engine", "duckdb", "--db", str(tmp_path / "t.db")]) == 2
     assert "not a tracker" in capsys.readouterr().err
+    assert main(["report", "--memory-limit", "1GB", str(source)]) == 2
+    assert "goes with --engine duckdb" in capsys.readouterr().err

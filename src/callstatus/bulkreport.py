@@ -8,6 +8,7 @@ folded with ``merge`` exactly as the tracker folds them.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -16,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from .bulk import _literal, _needs, normalize_file
+from .bulk import BulkSummary, _literal, _needs, normalize_file
 from .canonical import COLUMNS, from_row
 from .errors import NormalizationError, UsageError
 from .lifecycle import merge
@@ -98,8 +99,10 @@ def summarize_files(
             if memory_limit is not None:
                 connection.execute("SET memory_limit = ?", [memory_limit])
             parts, rejected = [], 0
+            normalized = functools.partial(normalize_file, registry=registry, memory_limit=memory_limit)
             for index, name in enumerate(paths):
-                part, refused = _part(connection, Path(name), index, vendor, registry, Path(scratch), tell)
+                out = Path(scratch) / f"part{index}.parquet"
+                part, refused = _part(connection, Path(name), out, vendor, normalized, tell)
                 parts.append(part)
                 rejected += refused
             connection.execute(f"CREATE TEMP VIEW obs AS {' UNION ALL '.join(parts)}")
@@ -124,19 +127,18 @@ def summarize_files(
 def _part(
     connection: Any,
     path: Path,
-    index: int,
+    out: Path,
     vendor: str | None,
-    registry: Registry,
-    scratch: Path,
+    normalized: Callable[..., BulkSummary],
     on_reject: Callable[[str], None],
 ) -> tuple[str, int]:
-    """A select of one file's observations in the export layout, and how many of its records were refused."""
+    """A select of one file's observations in the export layout (read as it is, or ``normalized`` into ``out``),
+    and how many of its records were refused."""
     if not path.is_file():
         raise UsageError(f"cannot read {path}: no such file")
     present = _export_columns(connection, path)
     if present is None:
-        out = scratch / f"part{index}.parquet"
-        summary = normalize_file(path, vendor, out=out, registry=registry)
+        summary = normalized(path, vendor, out=out)
         if summary.rejects is not None:
             _tell(on_reject, path, Path(summary.rejects))
         return f"SELECT {', '.join(_NAMES)} FROM read_parquet({_literal(out)})", summary.rejected

@@ -59,6 +59,7 @@ def add_command(commands: Any) -> None:
         default="python",
         help="duckdb (the bulk extra): files larger than memory, normalised by the bulk path and counted by DuckDB",
     )
+    parser.add_argument("--memory-limit", metavar="SIZE", help="with --engine duckdb: DuckDB's memory limit, e.g. 2GB")
 
 
 def _positive(text: str) -> int:
@@ -92,6 +93,8 @@ def report(args: argparse.Namespace) -> int:
         raise UsageError("give FILEs or --db, not both")
     if args.engine == "duckdb" and not args.files:
         raise UsageError("--engine duckdb reports on FILEs, not a tracker")
+    if args.memory_limit is not None and args.engine != "duckdb":
+        raise UsageError("--memory-limit goes with --engine duckdb")
     rejects = _Rejects()
     if args.files:
         for name in args.files:
@@ -102,7 +105,9 @@ def report(args: argparse.Namespace) -> int:
                 raise UsageError("--engine duckdb reads files, not stdin")
             from .bulkreport import summarize_files
 
-            result = summarize_files(args.files, args.vendor, top=args.top, on_reject=rejects.add)
+            result = summarize_files(
+                args.files, args.vendor, top=args.top, memory_limit=args.memory_limit, on_reject=rejects.add
+            )
         else:
             result = summarize(_files(args.files, args.vendor, rejects), top=args.top, sources=args.files)
     else:
