@@ -23,7 +23,7 @@ from .errors import Error, UsageError
 from .export import arrow_schema
 from .normalize import normalize
 from .registry import Registry, default_registry
-from .sqlplan import OUTCOME_COLUMNS, careful_select, compile_select, outcome_table
+from .sqlplan import DUCKDB, OUTCOME_COLUMNS, careful_select, compile_select, outcome_table
 
 __all__ = ["BulkSummary", "normalize_file"]
 
@@ -161,7 +161,7 @@ def _input(path: Path) -> Input:
 
 
 def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+    return DUCKDB.quote(str(path))
 
 
 def _source(path: Path, kind: Input, raw_column: str | None = None) -> str:

@@ -24,6 +24,7 @@ from .lifecycle import merge
 from .record import CallRecord
 from .registry import Registry, default_registry
 from .report import GROUPS, MACHINES, Group, Report, Row, ordered_rows
+from .sqlplan import DUCKDB
 from .vocabulary import AnsweredBy, CallStatus, EndReason
 
 __all__ = ["summarize_files"]
@@ -36,7 +37,7 @@ _KEYS: dict[Group, str] = {"vendor": "vendor", "agent": "agent_id", "campaign": 
 
 
 def _listed(values: Sequence[str]) -> str:
-    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+    return ", ".join(DUCKDB.quote(value) for value in values)
 
 
 _TERMINAL = f"status IN ({_listed([status.value for status in CallStatus if status.is_terminal])})"
