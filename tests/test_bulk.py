@@ -246,3 +246,15 @@ def test_empty_lines_are_skipped_like_blank_ones(tmp_path: Path) -> None:
         summary = normalize_file(source, vendor, out=out, position=True)
         assert (summary.rows, summary.rejected) == (2, 0)
         assert sorted(row["position"] for row in rows(out)) == [1, 4]
+
+
+def test_a_null_json_value_in_a_parquet_export_is_refused_not_lost(tmp_path: Path) -> None:
+    nexa = orjson.dumps(json.loads((FIXTURES / "dialnexa" / "list_calls_item.json").read_text())["payload"]).decode()
+    source = tmp_path / "raw.parquet"
+    pq.write_table(pa.table({"raw": [nexa, None, "  ", nexa]}), source)
+    out = tmp_path / "out.parquet"
+    summary = normalize_file(source, "dialnexa", out=out, position=True)
+    assert (summary.rows, summary.by_sql, summary.rejected) == (3, 2, 1)
+    assert sorted(row["position"] for row in rows(out)) == [0, 3]
+    (refused,) = [orjson.loads(line) for line in Path(str(summary.rejects)).read_bytes().splitlines()]
+    assert refused["position"] == 1 and refused["row"] is None and "NULL" in refused["error"]

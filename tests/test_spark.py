@@ -130,3 +130,13 @@ def test_parsed_columns_are_read_as_the_json_object_of_each_row(spark: Any) -> N
     frame = spark.createDataFrame(rows, "CallSid string, CallStatus string, CallDuration int")
     result = normalize(frame, "twilio").toArrow().to_pylist()
     assert sorted((row["call_id"], row["status"]) for row in result) == [("c1", "completed"), ("c2", "no_answer")]
+
+
+def test_a_null_json_value_is_a_refused_row_not_a_lost_one(spark: Any) -> None:
+    from callstatus.spark import normalize
+
+    nexa = json.dumps(json.loads((FIXTURES / "dialnexa" / "list_calls_item.json").read_text())["payload"])
+    frame = spark.createDataFrame([(nexa,), (None,), ("  ",)], "raw string")
+    result = normalize(frame, "dialnexa").toArrow().to_pylist()
+    assert sorted((row["raw"] is None, row["error"] is not None) for row in result) == [(False, False), (True, True)]
+    assert "NULL" in next(row["error"] for row in result if row["error"])

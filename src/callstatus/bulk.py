@@ -21,7 +21,7 @@ from . import sqlplan
 from .canonical import COLUMNS, to_row
 from .errors import Error, UsageError
 from .export import arrow_schema
-from .normalize import normalize
+from .normalize import normalize_text
 from .registry import Registry, default_registry
 from .sqlplan import DUCKDB, OUTCOME_COLUMNS, careful_select, compile_select, outcome_table
 
@@ -248,11 +248,11 @@ def _careful(
             last = chunk[-1][0]
             rows = []
             for pos, raw in chunk:
-                if not raw.strip():  # a blank line: no record
+                if raw is not None and not raw.strip():  # a blank line: no record
                     blank += 1
                     continue
                 try:
-                    record = normalize(raw.encode(), vendor, registry=registry)
+                    record = normalize_text(raw, vendor, registry=registry)
                 except Error as exc:
                     if reject_stream is None:
                         reject_stream = rejects.open("wb")

@@ -105,6 +105,14 @@ def normalize(
     return adapter.normalize(data, strict=strict, on_unmapped=on_unmapped)
 
 
+def normalize_text(text: str | None, vendor: str | None = None, *, registry: Registry | None = None) -> CallRecord:
+    """``normalize()`` of one row of a table holding JSON text (the bulk and Spark paths' careful rows): a NULL
+    row is a ``NormalizationError`` too."""
+    if text is None:
+        raise NormalizationError("no JSON text: the row's value is NULL", vendor=vendor, path="$", value=None)
+    return normalize(text.encode(), vendor, registry=registry)
+
+
 def normalize_many(
     payloads: Iterable[Any] | Mapping[str, Any] | str | bytes | IO[bytes] | IO[str] | os.PathLike[str],
     vendor: str | None = None,

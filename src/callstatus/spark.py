@@ -18,7 +18,7 @@ from typing import Any
 from . import sqlplan
 from .canonical import COLUMNS, to_row
 from .errors import Error, UsageError
-from .normalize import normalize as normalize_record
+from .normalize import normalize_text
 from .registry import default_registry
 from .sqlplan import SPARK, SqlPlan, careful_select, compile_select, outcome_table
 
@@ -82,7 +82,7 @@ def normalize(df: Any, vendor: str | None = None, *, column: str | None = None) 
     finally:
         session.catalog.dropTempView(outcomes)
     selected = functools.reduce(lambda one, other: one.unionByName(other), parts)
-    kept = selected.where("NOT careful OR trim(raw) <> ''")  # a blank row is no record
+    kept = selected.where("NOT careful OR raw IS NULL OR trim(raw) <> ''")  # a blank row is no record; NULL, refused
     return kept.select(*(column.name for column in COLUMNS), "careful").mapInArrow(_careful(vendor), _SCHEMA)
 
 
@@ -142,7 +142,7 @@ def _careful(vendor: str | None) -> Any:
                 rows = []
                 for raw in late:
                     try:
-                        row = {**to_row(normalize_record(raw.encode(), vendor)), "error": None}
+                        row = {**to_row(normalize_text(raw, vendor)), "error": None}
                     except Error as exc:
                         row = {name: raw if name == "raw" else None for name in names} | {"error": str(exc)}
                     rows.append(row)
