@@ -1,7 +1,8 @@
 """The outcome report of files larger than memory (``callstatus report --engine duckdb``): records normalised by
 the bulk path, each call's observations folded with ``merge`` and the figures counted by DuckDB.
 
-The figures are those ``report.summarize`` gives for the same records. Calls seen once (most of an export) are
+The figures are those ``report.summarize`` gives for the same records (a median or p90 to the last binary digit or
+so: DuckDB interpolates in extended precision). Calls seen once (most of an export) are
 counted where they lie; only calls with several observations are read into Python, one call at a time, to be
 folded with ``merge`` exactly as the tracker folds them.
 """
