@@ -192,19 +192,23 @@ def _fold(connection: Any, scratch: Path, on_reject: Callable[[str], None]) -> i
     )
     schema = pa.schema([(name, pa.float64() if name == "duration_seconds" else pa.string()) for name in _TALLIED])
     target = scratch / "folded.parquet"
-    refused: list[str] = []
+    refused = 0
+
+    def refuse(message: str) -> None:
+        nonlocal refused
+        refused += 1
+        on_reject(message)
+
     with pq.ParquetWriter(target, schema) as writer:
         folded: list[CallRecord] = []
-        for record in _merged(result, refused):
+        for record in _merged(result, refuse):
             folded.append(record)
             if len(folded) == _PAGE:
                 writer.write_table(_page(pa, schema, folded))
                 folded.clear()
         writer.write_table(_page(pa, schema, folded))
     connection.execute(f"INSERT INTO calls SELECT {tallied} FROM read_parquet({_literal(target)})")
-    for message in refused:
-        on_reject(message)
-    return len(refused)
+    return refused
 
 
 def _page(pa: Any, schema: Any, records: list[CallRecord]) -> Any:
@@ -212,16 +216,16 @@ def _page(pa: Any, schema: Any, records: list[CallRecord]) -> Any:
     return pa.table({name: [getattr(record, name) for record in records] for name in _TALLIED}, schema=schema)
 
 
-def _merged(result: Any, refused: list[str]) -> Iterator[CallRecord]:
+def _merged(result: Any, refuse: Callable[[str], None]) -> Iterator[CallRecord]:
     """Each call's observations (rows sorted by vendor and call id) merged into one record; an observation
-    ``from_row`` refuses is left out, its error appended to ``refused``."""
+    ``from_row`` refuses is left out, its error told to ``refuse``."""
     current: CallRecord | None = None
     while chunk := result.fetchmany(_PAGE):
         for values in chunk:
             try:
                 record = from_row(dict(zip(_NAMES, values, strict=True)))
             except NormalizationError as exc:
-                refused.append(f"call {values[0]}/{values[1]}: {exc}")
+                refuse(f"call {values[0]}/{values[1]}: {exc}")
                 continue
             if current is not None and (current.vendor, current.call_id) == (record.vendor, record.call_id):
                 current = merge(current, record)

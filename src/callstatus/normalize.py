@@ -162,7 +162,7 @@ def _records(
             item = next(items, _END)
             if item is _END:
                 return
-            if item.__class__ is NormalizationError or isinstance(item, NormalizationError):
+            if isinstance(item, NormalizationError):  # a part _items could not decode (tolerant only)
                 raise item
             data = item if item.__class__ is dict else _object(item, vendor)
             record = canonical_record(data, vendor)
