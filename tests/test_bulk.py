@@ -34,7 +34,8 @@ SLOW = settings(deadline=None, max_examples=5, suppress_health_check=[HealthChec
 
 
 def _write_ndjson(path: Path, items: Sequence[Any]) -> None:
-    path.write_bytes(b"".join(orjson.dumps(item) + b"\n" for item in items))
+    text = b"".join(orjson.dumps(item) + b"\n" for item in items)
+    path.write_bytes(gzip.compress(text) if path.suffix == ".gz" else text)
 
 
 def _check(
@@ -44,21 +45,27 @@ def _check(
     name: str = "in.ndjson",
     keyed: tuple[int, int] | None = None,
     sets: int | None = None,
+    cuts: Sequence[int] = (),
 ) -> None:
     """``keyed``: ``sqlplan.KEYED`` for the run, which key sets get a lighter select (``FULL``: none, every row
     through the full select; by default, in files this small, one select per set of tables the rows may fit).
-    ``sets``: ``sqlplan.KEY_SETS``, how many of the most frequent key sets are looked at (the rest: the full one)."""
-    source = tmp / name
-    _write_ndjson(source, items)
+    ``sets``: ``sqlplan.KEY_SETS``, how many of the most frequent key sets are looked at (the rest: the full one).
+    ``cuts``: where ``items`` are split into files of their own (every other one gzipped), read in one run."""
+    bounds = [0, *cuts, len(items)]
+    starts = {}
+    for index, (start, end) in enumerate(itertools.pairwise(bounds)):
+        source = tmp / (f"{index}-{name}" + (".gz" if index % 2 else ""))
+        _write_ndjson(source, items[start:end])
+        starts[str(source)] = start
     out = tmp / "out.parquet"
     saved = sqlplan.KEYED, sqlplan.KEY_SETS
     sqlplan.KEYED = keyed or saved[0]
     sqlplan.KEY_SETS = saved[1] if sets is None else sets
     try:
-        summary = normalize_file(source, vendor, out=out, position=True)
+        summary = normalize_file(list(starts) if cuts else source, vendor, out=out, position=True)
     finally:
         sqlplan.KEYED, sqlplan.KEY_SETS = saved
-    got = {row.pop("position"): comparable(row) for row in rows(out)}
+    got = {starts[row.pop("source")] + row.pop("position"): comparable(row) for row in rows(out)}
     expected = [expected_row(item, vendor) for item in items]
     assert summary.rows == len(items)
     assert summary.rejected == sum(record is None for record in expected)
@@ -71,7 +78,9 @@ def _check(
     rejected = [orjson.loads(line) for line in (tmp / "out.parquet.rejects.ndjson").read_bytes().splitlines()] if (
         summary.rejects
     ) else []  # fmt: skip
-    assert [item["position"] for item in rejected] == [i for i, record in enumerate(expected) if record is None]
+    where = sorted(starts[item["source"]] + item["position"] for item in rejected)
+    assert where == [i for i, record in enumerate(expected) if record is None]
+    assert summary.files == len(starts)
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
@@ -98,6 +107,42 @@ def test_unknown_values_take_the_careful_path_and_stay_raw(tmp_path: Path, vendo
 def test_detection_per_row_matches_normalize_on_mixed_vendors(tmp_path: Path, batch: st.DataObject) -> None:
     items = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=1, max_size=16))
     _check(tmp_path, items, None, keyed=batch.draw(KEYED))
+
+
+@SLOW
+@given(batch=st.data())
+def test_several_files_are_read_in_one_run_and_each_row_keeps_its_file_and_place(
+    tmp_path: Path, batch: st.DataObject
+) -> None:
+    items = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=1, max_size=16))
+    items += batch.draw(st.lists(st.sampled_from([[1, 2], "text", {"nothing": "known"}]), max_size=3))
+    items = batch.draw(st.permutations(items))
+    cuts = sorted(batch.draw(st.lists(st.integers(0, len(items)), min_size=1, max_size=4)))  # empty files too
+    _check(tmp_path, items, batch.draw(st.sampled_from([None, *VENDORS])), keyed=batch.draw(KEYED), cuts=cuts)
+
+
+def test_a_glob_reads_its_files_in_name_order_whatever_their_formats(tmp_path: Path) -> None:
+    items = [json.loads(path.read_text())["payload"] for path in sorted((FIXTURES / "retell").glob("*.json"))]
+    _write_ndjson(tmp_path / "calls-1.ndjson.gz", items[:2])
+    (tmp_path / "calls-2.json").write_bytes(orjson.dumps(items[2:]) + b"  ")
+    pq.write_table(
+        pa.table({"raw": [orjson.dumps(item).decode() for item in items] + ["{"]}), tmp_path / "calls-3.parquet"
+    )
+    (tmp_path / "other.ndjson").write_bytes(b"not a call\n")
+    out = tmp_path / "out.ndjson"
+    summary = normalize_file(tmp_path / "calls-*", "retell", out=out, position=True)
+    assert (summary.files, summary.rows, summary.rejected) == (3, 2 * len(items) + 1, 1)
+    got = sorted((row["source"], row["position"], row["call_id"]) for row in rows(out))
+    ids = [callstatus.normalize(item, "retell").call_id for item in items]
+    names = [str(tmp_path / name) for name in ("calls-1.ndjson.gz", "calls-2.json", "calls-3.parquet")]
+    placed = [(names[0], i, ids[i]) for i in range(2)] + [(names[1], i - 2, ids[i]) for i in range(2, len(items))]
+    assert got == sorted(placed + [(names[2], i, call) for i, call in enumerate(ids)])
+    (refused,) = [orjson.loads(line) for line in Path(str(summary.rejects)).read_bytes().splitlines()]
+    assert (refused["source"], refused["position"], refused["row"]) == (names[2], len(items), "{")
+    with pytest.raises(callstatus.UsageError, match="no file matches"):
+        normalize_file(tmp_path / "none-*.ndjson", out=out)
+    with pytest.raises(callstatus.UsageError, match="no such file"):
+        normalize_file([names[0], tmp_path / "gone.ndjson"], out=out)
 
 
 def test_every_documented_payload_of_every_table_named_and_detected(tmp_path: Path) -> None:
@@ -197,8 +242,13 @@ def test_the_command_line_runs_the_duckdb_engine_and_counts_rejects(tmp_path: Pa
     command = [sys.executable, "-m", "callstatus", "normalize", "--engine", "duckdb", str(source), "-o", str(out)]
     result = subprocess.run(command, capture_output=True, timeout=120, check=False)
     assert result.returncode == 1, result.stderr  # one row rejected
-    assert f"{len(items) + 1} rows" in result.stderr.decode() and "1 rejected" in result.stderr.decode()
+    assert f"1 file, {len(items) + 1} rows" in result.stderr.decode() and "1 rejected" in result.stderr.decode()
     assert sorted(row["call_id"] for row in rows(out)) == sorted(callstatus.normalize(item).call_id for item in items)
+    again = tmp_path / "again.ndjson"
+    again.write_bytes(orjson.dumps(items[0]) + b"\n")
+    both = subprocess.run([*command[:-2], str(again), "-o", str(out)], capture_output=True, timeout=120, check=False)
+    assert f"2 files, {len(items) + 2} rows" in both.stderr.decode() and both.returncode == 1, both.stderr
+    assert len(list(rows(out))) == len(items) + 1
     wrong = subprocess.run([*command[:-2], "--strict", "-o", str(out)], capture_output=True, timeout=120, check=False)
     assert wrong.returncode == 2 and b"--strict" in wrong.stderr
 
@@ -229,7 +279,7 @@ def test_a_top_level_key_given_twice_reads_as_normalize_reads_it(tmp_path: Path)
             sqlplan.KEY_SETS = sets
             out = tmp_path / "out.parquet"
             summary = normalize_file(source, vendor, out=out, position=True)
-            got = {row.pop("position"): comparable(row) for row in rows(out)}
+            got = {row.pop("position"): comparable(row) for row in rows(out) if row.pop("source")}
             assert got == {0: expected_row(twice, vendor), 1: expected_row(nexa, vendor)}
             assert got[0] is not None and got[0]["status"] == "failed" != got[1]["status"]
             assert (summary.by_sql, summary.by_normalize) == (1, 1)

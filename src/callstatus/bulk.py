@@ -3,14 +3,17 @@ cannot decide exactly handed to ``normalize()``, failures kept in a reject file.
 
     from callstatus.bulk import normalize_file
     summary = normalize_file("calls.ndjson.gz", vendor="twilio", out="calls.parquet")
+    summary = normalize_file("exports/2024-*.ndjson.gz", out="2024.parquet")  # many files into one
 """
 
 from __future__ import annotations
 
+import bisect
+import glob
 import importlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,6 +33,7 @@ __all__ = ["BulkSummary", "normalize_file"]
 Input = Literal["ndjson", "json", "csv", "parquet"]
 Output = Literal["parquet", "ndjson"]
 _CHUNK = 50_000
+_GLOB = frozenset("*?[")
 _KEY_HASH = "CASE WHEN starts_with(ltrim(raw), '{') THEN try(hash(json_keys(raw))) END"
 """A row's key set, as one number: rows are grouped by it (a 64-bit hash, so two key lists sharing one is a
 2^-64 chance)."""
@@ -55,10 +59,24 @@ class BulkSummary:
     rejected: int
     out: str
     rejects: str | None
+    files: int = 1
+
+
+@attrs.frozen
+class _Sources:
+    """The files read into ``lines``, in order, and the ``rowid`` each one's first row took."""
+
+    names: tuple[str, ...]
+    starts: tuple[int, ...]
+
+    def locate(self, pos: int) -> tuple[str, int]:
+        """The file a row of ``lines`` came from, and its position there."""
+        index = bisect.bisect_right(self.starts, pos) - 1
+        return self.names[index], pos - self.starts[index]
 
 
 def normalize_file(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     vendor: str | None = None,
     *,
     out: str | os.PathLike[str],
@@ -70,18 +88,19 @@ def normalize_file(
     progress: bool | None = None,
     position: bool = False,
 ) -> BulkSummary:
-    """Normalise every record of an export file into ``out`` (Parquet or NDJSON, the export layout).
+    """Normalise every record of an export file, or of several, into ``out`` (Parquet or NDJSON, the export layout).
 
-    Reads NDJSON or a JSON array (plain or gzip), CSV (each row an object of its columns, as text) or Parquet
-    (a ``raw`` JSON text column, else each row an object of its columns). ``vendor=None`` detects each row's
-    vendor. A row ``normalize()`` refuses goes to ``<out>.rejects.ndjson`` (position, row, error) and is
-    counted; the run goes on. ``memory_limit`` (e.g. ``'2GB'``) bounds DuckDB; ``position=True`` adds the
-    row's 0-based position in the input as a ``position`` column. Output rows are in no particular order.
+    ``path`` is a file, a glob pattern (``exports/*.ndjson.gz``, in name order) or a list of files; each is read
+    as its name says, or as ``input_format``: NDJSON or a JSON array (plain or gzip), CSV (each row an object of
+    its columns, as text) or Parquet (a ``raw`` JSON text column, else each row an object of its columns).
+    ``vendor=None`` detects each row's vendor. A row ``normalize()`` refuses goes to ``<out>.rejects.ndjson``
+    (source file, position, row, error) and is counted; the run goes on. ``memory_limit`` (e.g. ``'2GB'``)
+    bounds DuckDB; ``position=True`` adds each row's file (``source``, as named) and its 0-based position there
+    (``position``). Output rows are in no particular order.
     """
     duckdb = _needs("duckdb")
-    source = Path(path)
-    if not source.is_file():
-        raise UsageError(f"cannot read {source}: no such file")
+    paths = _paths(path)
+    kinds = [input_format or _input(source) for source in paths]
     registry = registry or default_registry()
     adapters = [registry.get(vendor)] if vendor is not None else [registry.get(name) for name in registry.vendors()]
     target = Path(out)
@@ -97,11 +116,7 @@ def normalize_file(
         show_progress = sys.stderr.isatty() if progress is None else progress
         connection.execute(f"SET enable_progress_bar = {'true' if show_progress else 'false'}")
         _outcomes(connection, outcome_table(adapters))
-        kind = input_format or _input(source)
-        raw_column = _raw_column(connection, source) if kind == "parquet" else None
-        connection.execute(  # read once, in order: each row's rowid is its position
-            f"CREATE TEMP TABLE lines AS SELECT raw, {_KEY_HASH} AS keyed FROM ({_source(source, kind, raw_column)})"
-        )
+        sources = _read(connection, paths, kinds)
         connection.execute("SET preserve_insertion_order = false")  # each row carries its position from here
         for index, (where, sql) in enumerate(_selects(connection, adapters, detect=vendor is None)):
             connection.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT rowid AS pos, raw FROM lines WHERE {where}")
@@ -109,9 +124,12 @@ def normalize_file(
         connection.execute("DROP VIEW src")
         connection.execute("DROP TABLE lines")
         rejects_path = target.with_name(target.name + ".rejects.ndjson")
-        by_normalize, rejected, blank, late = _careful(connection, vendor, registry, rejects_path, position)
+        by_normalize, rejected, blank, late = _careful(connection, vendor, registry, rejects_path, sources, position)
         rows = connection.execute("SELECT count(*) FROM normalized").fetchall()[0][0] - blank
-        fast = f"SELECT {_decided_columns(position)} FROM normalized WHERE NOT careful"
+        fast = f"SELECT {_decided_columns(position)} FROM normalized"
+        if position:  # each row's file: the last one starting at or before it
+            fast += " ASOF JOIN sources ON normalized.pos >= sources.start"
+        fast += " WHERE NOT careful"
         if late:
             fast += f" UNION ALL SELECT {', '.join(_late_columns(position))} FROM late"
         if chosen_out == "ndjson":  # timestamps as the export writes them: ISO 8601 with a Z
@@ -126,7 +144,42 @@ def normalize_file(
         rejected=rejected,
         out=str(target),
         rejects=str(rejects_path) if rejected else None,
+        files=len(paths),
     )
+
+
+def _paths(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """The files to read: ``path`` itself, the files a glob pattern matches (in name order), or each of a list."""
+    if isinstance(path, (str, os.PathLike)):
+        name = os.fspath(path)
+        if not Path(name).exists() and _GLOB & set(name):
+            matched = sorted(glob.glob(name))
+            if not matched:
+                raise UsageError(f"cannot read {name}: no file matches")
+            return _paths(matched)
+        path = [name]
+    paths = [Path(item) for item in path]
+    if not paths:
+        raise UsageError("no file to read")
+    for source in paths:
+        if not source.is_file():
+            raise UsageError(f"cannot read {source}: no such file")
+    return paths
+
+
+def _read(connection: Any, paths: list[Path], kinds: list[Input]) -> _Sources:
+    """Table ``lines``: every file's records in order, each row's ``rowid`` its place in the whole run, with its
+    key hash (``_KEY_HASH``); table ``sources``: where each file starts."""
+    starts = []
+    for index, (source, kind) in enumerate(zip(paths, kinds, strict=True)):
+        raw_column = _raw_column(connection, source) if kind == "parquet" else None
+        into = "INSERT INTO lines" if index else "CREATE TEMP TABLE lines AS"
+        starts.append(connection.execute("SELECT count(*) FROM lines").fetchall()[0][0] if index else 0)
+        connection.execute(f"{into} SELECT raw, {_KEY_HASH} AS keyed FROM ({_source(source, kind, raw_column)})")
+    names = tuple(str(source) for source in paths)
+    connection.execute("CREATE TEMP TABLE sources (start BIGINT, source VARCHAR)")
+    connection.executemany("INSERT INTO sources VALUES (?, ?)", list(zip(starts, names, strict=True)))
+    return _Sources(names, tuple(starts))
 
 
 def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[tuple[str, str]]:
@@ -202,7 +255,8 @@ def _outcomes(connection: Any, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _decided_columns(position: bool) -> str:
-    return ", ".join([column.name for column in COLUMNS] + (["pos AS position"] if position else []))
+    located = ["sources.source", "pos - sources.start AS position"]
+    return ", ".join([column.name for column in COLUMNS] + (located if position else []))
 
 
 def _ndjson_columns(position: bool) -> str:
@@ -216,7 +270,7 @@ def _ndjson_columns(position: bool) -> str:
             )
         else:
             columns.append(name)
-    return ", ".join(columns + (["position"] if position else []))
+    return ", ".join(columns + (["source", "position"] if position else []))
 
 
 def _late_columns(position: bool) -> list[str]:
@@ -227,12 +281,12 @@ def _late_columns(position: bool) -> list[str]:
         else:
             columns.append(column.name)
     if position:
-        columns.append("position")
+        columns += ["source", "position"]
     return columns
 
 
 def _careful(
-    connection: Any, vendor: str | None, registry: Registry, rejects: Path, position: bool
+    connection: Any, vendor: str | None, registry: Registry, rejects: Path, sources: _Sources, position: bool
 ) -> tuple[int, int, int, bool]:
     """Run ``normalize()`` on the rows SQL left, a page at a time: how many it normalised (into table ``late``,
     which DuckDB may spill), refused (written to ``rejects``) and skipped as blank, and whether ``late`` exists."""
@@ -256,12 +310,14 @@ def _careful(
                 except Error as exc:
                     if reject_stream is None:
                         reject_stream = rejects.open("wb")
-                    reject_stream.write(orjson.dumps({"position": pos, "row": raw, "error": str(exc)}) + b"\n")
+                    name, at = sources.locate(pos)
+                    line = {"source": name, "position": at, "row": raw, "error": str(exc)}
+                    reject_stream.write(orjson.dumps(line) + b"\n")
                     failed += 1
                     continue
                 row = to_row(record)
                 if position:
-                    row["position"] = pos
+                    row["source"], row["position"] = sources.locate(pos)
                 rows.append(row)
             if rows:
                 connection.register("late_page", pa.Table.from_pylist(rows, schema=schema))
@@ -279,7 +335,9 @@ def _careful(
 
 def _arrow_schema(pa: Any, position: bool) -> Any:
     schema = arrow_schema(pa)
-    return schema.append(pa.field("position", pa.int64())) if position else schema
+    return (
+        schema.append(pa.field("source", pa.string())).append(pa.field("position", pa.int64())) if position else schema
+    )
 
 
 def _write(connection: Any, query: str, target: Path, kind: Output) -> None:

@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "--engine",
         choices=["python", "duckdb"],
         default="python",
-        help="duckdb: one export file (NDJSON, JSON array, CSV, Parquet; gzip) into --out, in bulk (the bulk extra)",
+        help="duckdb: export files (NDJSON, JSON array, CSV, Parquet; gzip) into one --out, in bulk (the bulk extra)",
     )
     normalize.add_argument("-o", "--out", metavar="FILE", help="with --engine duckdb: the .parquet or .ndjson to write")
     normalize.add_argument(
@@ -136,14 +136,15 @@ def _normalize(args: argparse.Namespace) -> int:
 def _normalize_bulk(args: argparse.Namespace) -> int:
     from .bulk import normalize_file
 
-    if len(args.files) != 1 or args.files[0] == "-" or args.out is None:
-        raise _UsageError("--engine duckdb reads one file (not stdin) and needs --out FILE")
+    if "-" in args.files or args.out is None:
+        raise _UsageError("--engine duckdb reads files (not stdin) and needs --out FILE")
     if args.strict:
         raise _UsageError("--strict goes with the python engine: the duckdb engine keeps every row, rejecting none")
-    summary = normalize_file(args.files[0], args.vendor, out=args.out, memory_limit=args.memory_limit)
+    summary = normalize_file(args.files, args.vendor, out=args.out, memory_limit=args.memory_limit)
+    files = f"{summary.files:,} file{'s' if summary.files > 1 else ''}"
     print(
-        f"callstatus: {summary.rows:,} rows: {summary.by_sql:,} by SQL, {summary.by_normalize:,} by normalize(), "
-        f"{summary.rejected:,} rejected" + (f" ({summary.rejects})" if summary.rejects else ""),
+        f"callstatus: {files}, {summary.rows:,} rows: {summary.by_sql:,} by SQL, {summary.by_normalize:,} by "
+        f"normalize(), {summary.rejected:,} rejected" + (f" ({summary.rejects})" if summary.rejects else ""),
         file=sys.stderr,
     )
     return 1 if summary.rejected else 0
