@@ -90,16 +90,19 @@ def test_payload_exports_give_the_python_reports_figures(
     items = data.draw(st.lists(st.sampled_from(vendors).flatmap(payloads), min_size=1, max_size=20))
     items += data.draw(st.lists(st.sampled_from(items), max_size=5))  # a call observed again
     lines = [orjson.dumps(item) for item in items] + [b"{broken json", b"7"]
-    source = tmp_path / "calls.ndjson"
-    source.write_bytes(b"\n".join(lines) + b"\n")
+    cut = data.draw(st.integers(0, len(lines)))  # two files, one bulk run: a call's observations may straddle them
+    sources = [tmp_path / "calls.ndjson", tmp_path / "more.ndjson"]
+    for source, part in zip(sources, (lines[:cut], lines[cut:]), strict=True):
+        source.write_bytes(b"".join(line + b"\n" for line in part))
     vendor = vendors[0] if len(vendors) == 1 else None
     refused: list[str] = []
-    got = summarize_files([source], vendor, on_reject=refused.append)
-    results = list(callstatus.normalize_each(source.read_bytes(), vendor))
+    got = summarize_files(sources, vendor, on_reject=refused.append)
+    results = list(callstatus.normalize_each(b"\n".join(lines), vendor))
     records = [result for result in results if isinstance(result, CallRecord)]
-    expected = summarize(records, rejected=len(results) - len(records), sources=[str(source)])
+    expected = summarize(records, rejected=len(results) - len(records), sources=[str(name) for name in sources])
     _same(got, expected)
-    assert len(refused) == got.rejected and all(message.startswith(f"{source}: record ") for message in refused)
+    broken = [(sources[0], at) if at < cut else (sources[1], at - cut) for at in range(len(items), len(lines))]
+    assert [message.split(": ")[:2] for message in refused] == [[str(name), f"record {at}"] for name, at in broken]
 
 
 def test_export_rows_of_another_vendor_or_outside_the_vocabulary_are_refused(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ folded with ``merge`` exactly as the tracker folds them.
 
 from __future__ import annotations
 
-import functools
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -18,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from .bulk import BulkSummary, _literal, _needs, normalize_file
+from .bulk import _literal, _needs, normalize_file
 from .canonical import COLUMNS, from_row
 from .errors import NormalizationError, UsageError
 from .lifecycle import merge
@@ -100,13 +99,21 @@ def summarize_files(
             connection.execute("SET temp_directory = ?", [str(Path(scratch) / "spill")])
             if memory_limit is not None:
                 connection.execute("SET memory_limit = ?", [memory_limit])
-            parts, rejected = [], 0
-            normalized = functools.partial(normalize_file, registry=registry, memory_limit=memory_limit)
-            for index, name in enumerate(paths):
-                out = Path(scratch) / f"part{index}.parquet"
-                part, refused = _part(connection, Path(name), out, vendor, normalized, tell)
-                parts.append(part)
-                rejected += refused
+            parts, rejected, payloads = [], 0, []
+            for name in paths:
+                part = _exported(connection, Path(name), vendor, tell)
+                if part is None:
+                    payloads.append(Path(name))
+                else:
+                    parts.append(part[0])
+                    rejected += part[1]
+            if payloads:  # every other file in one bulk run: one plan
+                out = Path(scratch) / "normalized.parquet"
+                summary = normalize_file(payloads, vendor, out=out, registry=registry, memory_limit=memory_limit)
+                if summary.rejects is not None:
+                    _tell(tell, Path(summary.rejects))
+                parts.append(f"SELECT {', '.join(_NAMES)} FROM read_parquet({_literal(out)})")
+                rejected += summary.rejected
             connection.execute(f"CREATE TEMP VIEW obs AS {' UNION ALL '.join(parts)}")
             records = connection.execute("SELECT count(*) FROM obs").fetchall()[0][0]
             refused = _fold(connection, Path(scratch), tell)
@@ -126,24 +133,16 @@ def summarize_files(
     )
 
 
-def _part(
-    connection: Any,
-    path: Path,
-    out: Path,
-    vendor: str | None,
-    normalized: Callable[..., BulkSummary],
-    on_reject: Callable[[str], None],
-) -> tuple[str, int]:
-    """A select of one file's observations in the export layout (read as it is, or ``normalized`` into ``out``),
-    and how many of its records were refused."""
+def _exported(
+    connection: Any, path: Path, vendor: str | None, on_reject: Callable[[str], None]
+) -> tuple[str, int] | None:
+    """For an export-layout Parquet file, a select of its observations, read as they are, and how many rows were
+    refused; None for a file of payloads."""
     if not path.is_file():
         raise UsageError(f"cannot read {path}: no such file")
     present = _export_columns(connection, path)
     if present is None:
-        summary = normalized(path, vendor, out=out)
-        if summary.rejects is not None:
-            _tell(on_reject, path, Path(summary.rejects))
-        return f"SELECT {', '.join(_NAMES)} FROM read_parquet({_literal(out)})", summary.rejected
+        return None
     columns = ", ".join(name if name in present else f"NULL AS {name}" for name in _NAMES)
     source = f"SELECT {columns}, file_row_number FROM read_parquet({_literal(path)}, file_row_number = true)"
     valid = _VALID + ("" if vendor is None else f" AND vendor = {_listed([vendor])}")
@@ -170,11 +169,11 @@ def _export_columns(connection: Any, path: Path) -> set[str] | None:
     return described & set(_NAMES) if set(_REQUIRED) <= described else None
 
 
-def _tell(on_reject: Callable[[str], None], path: Path, rejects: Path) -> None:
+def _tell(on_reject: Callable[[str], None], rejects: Path) -> None:
     with rejects.open("rb") as lines:
         for line in lines:
             item = orjson.loads(line)
-            on_reject(f"{path}: record {item['position']}: {item['error']}")
+            on_reject(f"{item['source']}: record {item['position']}: {item['error']}")
 
 
 def _fold(connection: Any, scratch: Path, on_reject: Callable[[str], None]) -> int:
