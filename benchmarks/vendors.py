@@ -6,14 +6,19 @@ others' detection).
 
     python benchmarks/vendors.py [--quick]
 
-Prints µs/record per vendor (the mean over its fixtures) and the ratio to ``orjson.loads`` in the same run.
+Prints µs/record per vendor (the mean over its fixtures) and the ratio to ``orjson.loads`` in the same run, and
+first the cold start a CLI run or a serverless webhook pays: importing callstatus and loading every table, in fresh
+processes (the median of five), beside starting Python alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import orjson
@@ -22,6 +27,25 @@ from normalize import per_call  # the same best-of-rounds timer as the hand-writ
 import callstatus
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+
+
+_COLD = (
+    "import time; start = time.perf_counter(); import callstatus; imported = time.perf_counter(); "
+    "callstatus.default_registry(); print(imported - start, time.perf_counter() - imported)"
+)
+
+
+def cold_start() -> None:
+    """Import and table-loading seconds in fresh processes, beside an empty interpreter's start."""
+    runs, bare = [], []
+    for _ in range(5):
+        begin = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        bare.append(time.perf_counter() - begin)
+        result = subprocess.run([sys.executable, "-c", _COLD], capture_output=True, text=True, check=True)
+        runs.append([float(value) for value in result.stdout.split()])
+    imported, loaded = (statistics.median(column) for column in zip(*runs, strict=True))
+    print(f"cold start: python {statistics.median(bare):.3f} s, import {imported:.3f} s, tables {loaded:.3f} s")
 
 
 def bodies(vendor: str) -> list[bytes]:
@@ -39,6 +63,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer iterations (a smoke run)")
     args = parser.parse_args()
     number, rounds = (300, 2) if args.quick else (3_000, 5)
+    cold_start()
     head = f"{'vendor':<11} {'fixtures':>8} {'loads µs':>9} {'normalize µs':>13} {'x loads':>8}"
     print(f"{head} {'detected µs':>12} {'x loads':>8}")
     for vendor in callstatus.vendors():

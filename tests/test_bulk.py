@@ -143,6 +143,11 @@ def test_a_glob_reads_its_files_in_name_order_whatever_their_formats(tmp_path: P
         normalize_file(tmp_path / "none-*.ndjson", out=out)
     with pytest.raises(callstatus.UsageError, match="no such file"):
         normalize_file([names[0], tmp_path / "gone.ndjson"], out=out)
+    quoted = normalize_file([str(tmp_path / "calls-[12]*"), names[2]], "retell", out=out)  # a pattern in a list too
+    assert (quoted.files, quoted.rows) == (3, summary.rows)
+    for wrong in (None, 7, [b"calls.ndjson"], []):
+        with pytest.raises(callstatus.UsageError, match=r"path: |no file to read"):
+            normalize_file(wrong, out=out)  # type: ignore[arg-type]
 
 
 def test_every_documented_payload_of_every_table_named_and_detected(tmp_path: Path) -> None:

@@ -149,21 +149,26 @@ def normalize_file(
 
 
 def _paths(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[Path]:
-    """The files to read: ``path`` itself, the files a glob pattern matches (in name order), or each of a list."""
-    if isinstance(path, (str, os.PathLike)):
-        name = os.fspath(path)
-        if not Path(name).exists() and _GLOB & set(name):
-            matched = sorted(glob.glob(name))
+    """The files to read, in order: each path given, or the files a glob pattern among them matches (by name)."""
+    items = [path] if isinstance(path, (str, os.PathLike)) else path
+    if not isinstance(items, Sequence) or isinstance(items, (str, bytes)):
+        raise UsageError(f"path: a file name, a glob pattern or a list of them, not {type(path).__name__}")
+    paths = []
+    for item in items:
+        name = os.fspath(item) if isinstance(item, (str, os.PathLike)) else None
+        if not isinstance(name, str):
+            raise UsageError(f"path: a file name or a glob pattern, not {type(item).__name__}")
+        if Path(name).is_file():
+            paths.append(Path(name))
+        elif _GLOB & set(name) and not Path(name).exists():
+            matched = sorted(found for found in glob.glob(name) if Path(found).is_file())
             if not matched:
                 raise UsageError(f"cannot read {name}: no file matches")
-            return _paths(matched)
-        path = [name]
-    paths = [Path(item) for item in path]
+            paths += map(Path, matched)
+        else:
+            raise UsageError(f"cannot read {name}: no such file")
     if not paths:
         raise UsageError("no file to read")
-    for source in paths:
-        if not source.is_file():
-            raise UsageError(f"cannot read {source}: no such file")
     return paths
 
 

@@ -215,7 +215,7 @@ def _resolved(
         *((f"reason {raw!r}", reason, False) for raw, reason in reasons),
     ]
     lawful: dict[EndReason, set[CallStatus]] = {}
-    for _label, reason, unmapped in pairs:
+    for _label, reason, unmapped in pairs if meaning.by_reason else ():  # what the laws alone decide, to check rules
         for connected in CONNECTED_STATES:
             outcome = decide(base, reason, connected, unmapped=unmapped)
             if outcome.reason is not None and outcome.reason in meaning.by_reason:
@@ -559,8 +559,14 @@ def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
     plans, enums = _field_plans(spec, source)
     reasons, reason_meanings = _reason_vocabularies(spec, source)
 
+    resolved: dict[str, StatusMeaning] = {}
+
     def status(entry: Any, where: str) -> StatusMeaning:
-        return _resolved(_status_meaning(entry, where, source), reason_meanings, where, source)
+        meaning = _status_meaning(entry, where, source)
+        key = repr(meaning)  # raw statuses of one meaning (most of them) resolve alike: once each
+        if key not in resolved:
+            resolved[key] = _resolved(meaning, reason_meanings, where, source)
+        return resolved[key]
 
     statuses = tuple(_vocabulary(name, vocab, status, f"status.{name}", source) for name, vocab in spec.status.items())
     analysis: dict[str, tuple[Getter, ...]] = {}
