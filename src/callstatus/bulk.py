@@ -126,10 +126,7 @@ def normalize_file(
         rejects_path = target.with_name(target.name + ".rejects.ndjson")
         by_normalize, rejected, blank, late = _careful(connection, vendor, registry, rejects_path, sources, position)
         rows = connection.execute("SELECT count(*) FROM normalized").fetchall()[0][0] - blank
-        fast = f"SELECT {_decided_columns(position)} FROM normalized"
-        if position:  # each row's file: the last one starting at or before it
-            fast += " ASOF JOIN sources ON normalized.pos >= sources.start"
-        fast += " WHERE NOT careful"
+        fast = _decided(sources, position)
         if late:
             fast += f" UNION ALL SELECT {', '.join(_late_columns(position))} FROM late"
         if chosen_out == "ndjson":  # timestamps as the export writes them: ISO 8601 with a Z
@@ -259,9 +256,16 @@ def _outcomes(connection: Any, rows: list[tuple[Any, ...]]) -> None:
     connection.unregister("outcome_rows")
 
 
-def _decided_columns(position: bool) -> str:
-    located = ["sources.source", "pos - sources.start AS position"]
-    return ", ".join([column.name for column in COLUMNS] + (located if position else []))
+def _decided(sources: _Sources, position: bool) -> str:
+    """The rows SQL decided, with their file and place there if asked: of several files, the last one starting at
+    or before the row."""
+    columns, joined = [column.name for column in COLUMNS], ""
+    if position and len(sources.names) == 1:
+        columns += [f"{DUCKDB.quote(sources.names[0])} AS source", "pos AS position"]
+    elif position:
+        columns += ["sources.source", "pos - sources.start AS position"]
+        joined = " ASOF JOIN sources ON normalized.pos >= sources.start"
+    return f"SELECT {', '.join(columns)} FROM normalized{joined} WHERE NOT careful"
 
 
 def _ndjson_columns(position: bool) -> str:
