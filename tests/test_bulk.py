@@ -18,11 +18,12 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from vendor_cases import comparable, expected_row, unknown_statuses
+from vendor_cases import comparable, expected_row, expected_rows, unknown_statuses
 
 import callstatus
 from callstatus import export, sqlplan
 from callstatus.bulk import normalize_file, rows
+from callstatus.canonical import to_row
 from callstatus.testing import payloads
 
 VENDORS = callstatus.vendors()
@@ -31,6 +32,10 @@ FULL = (1, 0)  # sqlplan.KEYED: no select apart
 EACH = (1, 64)  # a select for each set of the keys the tables read
 KEYED = st.sampled_from([None, FULL, EACH, (3, 64)])
 SLOW = settings(deadline=None, max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _text(row: dict[str, Any]) -> str:
+    return json.dumps(row, sort_keys=True)
 
 
 def _write_ndjson(path: Path, items: Sequence[Any]) -> None:
@@ -65,21 +70,21 @@ def _check(
         summary = normalize_file(list(starts) if cuts else source, vendor, out=out, position=True)
     finally:
         sqlplan.KEYED, sqlplan.KEY_SETS = saved
-    got = {starts[row.pop("source")] + row.pop("position"): comparable(row) for row in rows(out)}
-    expected = [expected_row(item, vendor) for item in items]
-    assert summary.rows == len(items)
-    assert summary.rejected == sum(record is None for record in expected)
-    assert summary.by_sql + summary.by_normalize == len(got)
-    for index, record in enumerate(expected):
-        if record is None:
-            assert index not in got
-        else:
-            assert got[index] == record, index
+    got: dict[int, list[str]] = {}
+    for row in rows(out):
+        at = starts[row.pop("source")] + row.pop("position")
+        got.setdefault(at, []).append(_text(comparable(row)))
+    expected = [expected_rows(item, vendor) for item in items]  # normalize_many's reading of each line
+    assert summary.rows == sum(len(results) for results in expected)
+    assert summary.rejected == sum(result is None for results in expected for result in results)
+    assert summary.by_sql + summary.by_normalize == sum(len(found) for found in got.values())
+    for index, results in enumerate(expected):
+        assert sorted(got.get(index, [])) == sorted(_text(result) for result in results if result is not None), index
     rejected = [orjson.loads(line) for line in (tmp / "out.parquet.rejects.ndjson").read_bytes().splitlines()] if (
         summary.rejects
     ) else []  # fmt: skip
     where = sorted(starts[item["source"]] + item["position"] for item in rejected)
-    assert where == [i for i, record in enumerate(expected) if record is None]
+    assert where == [index for index, results in enumerate(expected) for result in results if result is None]
     assert summary.files == len(starts)
 
 
@@ -184,11 +189,40 @@ def test_rows_normalize_refuses_go_to_the_reject_file_and_the_run_goes_on(tmp_pa
     source.write_bytes(orjson.dumps(good) + b"\n{broken json\n[1, 2]\n" + orjson.dumps({"nothing": "known"}) + b"\n")
     out = tmp_path / "out.parquet"
     summary = normalize_file(source, out=out, position=True)
-    assert (summary.rows, summary.rejected) == (4, 3)
+    assert (summary.rows, summary.rejected) == (5, 4)  # the array's two elements are two records, both refused
     assert [row["call_id"] for row in rows(out)] == ["c1"]
     rejected = [orjson.loads(line) for line in Path(str(summary.rejects)).read_bytes().splitlines()]
-    assert [item["position"] for item in rejected] == [1, 2, 3]
-    assert rejected[0]["row"] == "{broken json" and all(item["error"] for item in rejected)
+    assert [(item["position"], item.get("item"), item["row"]) for item in rejected[:3]] == [
+        (1, None, "{broken json"),
+        (2, 0, "1"),
+        (2, 1, "2"),
+    ]
+    assert rejected[3]["position"] == 3 and all(item["error"] for item in rejected)
+
+
+def test_list_responses_and_arrays_give_each_record_they_hold_as_normalize_many_does(tmp_path: Path) -> None:
+    nexa = json.loads((FIXTURES / "dialnexa" / "list_calls_item.json").read_text())["payload"]
+    other = dict(nexa, id="call_other", status="a status no table has")
+    page = {"data": [nexa, other, {"id": 7}], "total": 3}  # DialNexa's list response, as its API pages it
+    for vendor in ("dialnexa", None):
+        lines = tmp_path / "pages.ndjson"
+        _write_ndjson(lines, [page, [nexa], {"data": []}, nexa])
+        whole = tmp_path / "page.json"  # one saved API response
+        whole.write_bytes(orjson.dumps(page, option=orjson.OPT_INDENT_2))
+        for source in (lines, whole):
+            out = tmp_path / "out.parquet"
+            summary = normalize_file(source, vendor, out=out, position=True)
+            expected = list(callstatus.normalize_each(source, vendor))
+            records = [to_row(record) for record in expected if isinstance(record, callstatus.CallRecord)]
+            assert summary.rows == len(expected) and summary.rejected == len(expected) - len(records)
+            placed = [{k: v for k, v in row.items() if k not in ("source", "position")} for row in rows(out)]
+            assert sorted(_text(comparable(row)) for row in placed) == sorted(_text(comparable(r)) for r in records)
+            (refused,) = [orjson.loads(line) for line in Path(str(summary.rejects)).read_bytes().splitlines()]
+            assert (refused["position"], refused["item"], orjson.loads(refused["row"])) == (0, 2, {"id": 7})
+    broken = tmp_path / "broken.json"
+    broken.write_bytes(b'[{"id": 1},\n {"id":')
+    with pytest.raises(callstatus.UsageError, match=r"cannot read .*broken.json as json"):
+        normalize_file(broken, out=tmp_path / "out.parquet")
 
 
 def test_gzip_json_array_csv_and_parquet_inputs_and_ndjson_output(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from vendor_cases import comparable, expected_row, unknown_statuses
+from vendor_cases import comparable, expected_rows, unknown_statuses
 
 import callstatus
 from callstatus import sqlplan
@@ -50,9 +50,10 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
-def _expected(texts: list[str], vendor: str | None) -> list[str]:
-    rows = (expected_row(text.encode(), vendor) for text in texts)
-    return sorted(json.dumps(row, sort_keys=True) for row in rows if row is not None)
+def _expected(texts: list[str], vendor: str | None) -> tuple[list[str], int]:
+    """normalize_many's records of the texts, each one an NDJSON line (blank ones skipped), and how many it refused."""
+    rows = [row for text in texts if text.strip() for row in expected_rows(text.encode(), vendor)]
+    return sorted(json.dumps(row, sort_keys=True) for row in rows if row is not None), rows.count(None)
 
 
 def _check(
@@ -76,9 +77,9 @@ def _check(
         for row in result
         if not row["error"]
     )
-    assert got == _expected(texts, vendor)
-    refused = sorted(row["raw"] for row in result if row["error"])
-    assert len(got) + len(refused) == sum(bool(text.strip()) for text in texts)
+    records, refusals = _expected(texts, vendor)
+    assert got == records
+    assert sum(1 for row in result if row["error"]) == refusals
 
 
 def _texts(items: list[Any]) -> list[str]:

@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 import callstatus
 from callstatus import CallRecord, Error
 from callstatus.canonical import to_row
@@ -82,6 +84,14 @@ def expected_row(payload: Any, vendor: str | None) -> dict[str, Any] | None:
         return comparable(to_row(callstatus.normalize(payload, vendor)))
     except Error:
         return None
+
+
+def expected_rows(payload: Any, vendor: str | None) -> list[dict[str, Any] | None]:
+    """What ``normalize_many`` makes of ``payload`` as one NDJSON line: a comparable row per record (an array or a
+    list response holds several), None for each one it refuses."""
+    line = payload if isinstance(payload, bytes) else orjson.dumps(payload)
+    results = callstatus.normalize_each([line], vendor)
+    return [None if isinstance(result, Error) else comparable(to_row(result)) for result in results]
 
 
 def unknown_statuses(items: list[Any], vendor: str, batch: Any) -> None:

@@ -24,7 +24,7 @@ from . import sqlplan
 from .canonical import COLUMNS, to_row
 from .errors import Error, UsageError
 from .export import arrow_schema
-from .normalize import normalize_text
+from .normalize import normalize_row
 from .registry import Registry, default_registry
 from .sqlplan import DUCKDB, OUTCOME_COLUMNS, careful_select, compile_select, outcome_table
 
@@ -124,8 +124,8 @@ def normalize_file(
         connection.execute("DROP VIEW src")
         connection.execute("DROP TABLE lines")
         rejects_path = target.with_name(target.name + ".rejects.ndjson")
-        by_normalize, rejected, blank, late = _careful(connection, vendor, registry, rejects_path, sources, position)
-        rows = connection.execute("SELECT count(*) FROM normalized").fetchall()[0][0] - blank
+        by_normalize, rejected, gained, late = _careful(connection, vendor, registry, rejects_path, sources, position)
+        rows = connection.execute("SELECT count(*) FROM normalized").fetchall()[0][0] + gained
         fast = _decided(sources, position)
         if late:
             fast += f" UNION ALL SELECT {', '.join(_late_columns(position))} FROM late"
@@ -172,12 +172,15 @@ def _paths(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> l
 def _read(connection: Any, paths: list[Path], kinds: list[Input]) -> _Sources:
     """Table ``lines``: every file's records in order, each row's ``rowid`` its place in the whole run, with its
     key hash (``_KEY_HASH``); table ``sources``: where each file starts."""
-    starts = []
+    starts, failure = [], _needs("duckdb").Error
     for index, (source, kind) in enumerate(zip(paths, kinds, strict=True)):
-        raw_column = _raw_column(connection, source) if kind == "parquet" else None
         into = "INSERT INTO lines" if index else "CREATE TEMP TABLE lines AS"
         starts.append(connection.execute("SELECT count(*) FROM lines").fetchall()[0][0] if index else 0)
-        connection.execute(f"{into} SELECT raw, {_KEY_HASH} AS keyed FROM ({_source(source, kind, raw_column)})")
+        try:  # a file that is not what its name says: rows are refused one by one, a broken container is not
+            raw_column = _raw_column(connection, source) if kind == "parquet" else None
+            connection.execute(f"{into} SELECT raw, {_KEY_HASH} AS keyed FROM ({_source(source, kind, raw_column)})")
+        except failure as exc:
+            raise UsageError(f"cannot read {source} as {kind}: {str(exc).splitlines()[0]}") from None
     names = tuple(str(source) for source in paths)
     connection.execute("CREATE TEMP TABLE sources (start BIGINT, source VARCHAR)")
     connection.executemany("INSERT INTO sources VALUES (?, ?)", list(zip(starts, names, strict=True)))
@@ -228,7 +231,7 @@ def _source(path: Path, kind: Input, raw_column: str | None = None) -> str:
             "delim = chr(31), quote = '', escape = '', auto_detect = false, strict_mode = false, new_line = '\\n')"
         )
     if kind == "json":
-        return f"SELECT CAST(json AS VARCHAR) AS raw FROM read_json_objects({file}, format = 'array')"
+        return f"SELECT CAST(json AS VARCHAR) AS raw FROM read_json_objects({file}, format = 'auto')"
     if kind == "csv":
         return f"SELECT CAST(to_json(t) AS VARCHAR) AS raw FROM read_csv({file}, all_varchar = true) AS t"
     if raw_column is not None:  # the vendor's JSON text, one record per row
@@ -297,11 +300,12 @@ def _late_columns(position: bool) -> list[str]:
 def _careful(
     connection: Any, vendor: str | None, registry: Registry, rejects: Path, sources: _Sources, position: bool
 ) -> tuple[int, int, int, bool]:
-    """Run ``normalize()`` on the rows SQL left, a page at a time: how many it normalised (into table ``late``,
-    which DuckDB may spill), refused (written to ``rejects``) and skipped as blank, and whether ``late`` exists."""
+    """Run ``normalize()`` on the rows SQL left, a page at a time: how many records it normalised (into table
+    ``late``, which DuckDB may spill) and refused (written to ``rejects``), how many more records than rows it
+    found (a row holding a list of records gives each; a blank row none), and whether ``late`` exists."""
     pa = _needs("pyarrow")
     schema = _arrow_schema(pa, position)
-    done = failed = blank = 0
+    done = failed = gained = 0
     last = -1
     reject_stream = None
     try:
@@ -311,23 +315,22 @@ def _careful(
             last = chunk[-1][0]
             rows = []
             for pos, raw in chunk:
-                if raw is not None and not raw.strip():  # a blank line: no record
-                    blank += 1
-                    continue
-                try:
-                    record = normalize_text(raw, vendor, registry=registry)
-                except Error as exc:
-                    if reject_stream is None:
-                        reject_stream = rejects.open("wb")
-                    name, at = sources.locate(pos)
-                    line = {"source": name, "position": at, "row": raw, "error": str(exc)}
-                    reject_stream.write(orjson.dumps(line) + b"\n")
-                    failed += 1
-                    continue
-                row = to_row(record)
-                if position:
-                    row["source"], row["position"] = sources.locate(pos)
-                rows.append(row)
+                results = [] if raw is not None and not raw.strip() else normalize_row(raw, vendor, registry=registry)
+                gained += len(results) - 1
+                name, at = sources.locate(pos)
+                for index, payload, result in results:
+                    if isinstance(result, Error):
+                        if reject_stream is None:
+                            reject_stream = rejects.open("wb")
+                        text = payload if index is None else orjson.dumps(payload).decode()
+                        where = {"source": name, "position": at} | ({} if index is None else {"item": index})
+                        reject_stream.write(orjson.dumps(where | {"row": text, "error": str(result)}) + b"\n")
+                        failed += 1
+                        continue
+                    row = to_row(result)
+                    if position:
+                        row["source"], row["position"] = name, at
+                    rows.append(row)
             if rows:
                 connection.register("late_page", pa.Table.from_pylist(rows, schema=schema))
                 into = "INSERT INTO late" if done else "CREATE TEMP TABLE late AS"
@@ -339,7 +342,7 @@ def _careful(
             reject_stream.close()
     if not failed and rejects.exists():
         rejects.unlink()
-    return done, failed, blank, done > 0
+    return done, failed, gained, done > 0
 
 
 def _arrow_schema(pa: Any, position: bool) -> Any:

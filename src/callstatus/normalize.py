@@ -105,12 +105,34 @@ def normalize(
     return adapter.normalize(data, strict=strict, on_unmapped=on_unmapped)
 
 
-def normalize_text(text: str | None, vendor: str | None = None, *, registry: Registry | None = None) -> CallRecord:
-    """``normalize()`` of one row of a table holding JSON text (the bulk and Spark paths' careful rows): a NULL
-    row is a ``NormalizationError`` too."""
+def normalize_row(
+    text: str | None, vendor: str | None = None, *, registry: Registry | None = None
+) -> list[tuple[int | None, Any, CallRecord | NormalizationError]]:
+    """The records of one row of JSON text, read as ``normalize_many`` reads a line of NDJSON (the bulk and Spark
+    paths' careful rows): a JSON array or a vendor's list response gives a result per record it holds, each as
+    (its index, its payload, the result); anything else one, as (None, ``text``, the result). A record that fails
+    is its ``NormalizationError`` in its place; so is a NULL row."""
     if text is None:
-        raise NormalizationError("no JSON text: the row's value is NULL", vendor=vendor, path="$", value=None)
-    return normalize(text.encode(), vendor, registry=registry)
+        failure = NormalizationError("no JSON text: the row's value is NULL", vendor=vendor, path="$", value=None)
+        return [(None, text, failure)]
+    registry = registry or default_registry()
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        data = None  # normalize() says why
+    items = data if isinstance(data, list) else None
+    if isinstance(data, dict):
+        items = _listed(data, registry.get(vendor) if vendor is not None else None, registry)
+    if items is None:
+        return [(None, text, _attempt(text.encode(), vendor, registry))]
+    return [(index, item, _attempt(item, vendor, registry)) for index, item in enumerate(items)]
+
+
+def _attempt(payload: Any, vendor: str | None, registry: Registry) -> CallRecord | NormalizationError:
+    try:
+        return normalize(payload, vendor, registry=registry)
+    except NormalizationError as exc:
+        return exc
 
 
 def normalize_many(

@@ -15,10 +15,12 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
+
 from . import sqlplan
 from .canonical import COLUMNS, to_row
 from .errors import Error, UsageError
-from .normalize import normalize_text
+from .normalize import normalize_row
 from .registry import default_registry
 from .sqlplan import SPARK, SqlPlan, careful_select, compile_select, outcome_table
 
@@ -126,7 +128,8 @@ def _run(session: Any, plan: SqlPlan, source: str) -> Any:
 
 def _careful(vendor: str | None) -> Any:
     """The executors' side, over Arrow batches of the select's rows: the rows SQL decided pass as they are, the
-    careful ones go through ``normalize()``, a refusal kept as the row's error. One pass: the select runs once."""
+    careful ones go through ``normalize()`` (a row holding a list of records gives a row for each), a refusal kept
+    as the row's error beside the refused payload's JSON. One pass: the select runs once."""
     names = [column.name for column in COLUMNS]
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
@@ -141,11 +144,14 @@ def _careful(vendor: str | None) -> Any:
             if late:
                 rows = []
                 for raw in late:
-                    try:
-                        row = {**to_row(normalize_text(raw, vendor)), "error": None}
-                    except Error as exc:
-                        row = {name: raw if name == "raw" else None for name in names} | {"error": str(exc)}
-                    rows.append(row)
+                    for index, payload, result in normalize_row(raw, vendor):
+                        if isinstance(result, Error):
+                            text = payload if index is None else orjson.dumps(payload).decode()
+                            rows.append(
+                                {name: text if name == "raw" else None for name in names} | {"error": str(result)}
+                            )
+                        else:
+                            rows.append({**to_row(result), "error": None})
                 schema = decided.schema.append(pa.field("error", pa.string()))
                 yield pa.RecordBatch.from_pylist(rows, schema=schema)
 
