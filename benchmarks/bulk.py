@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -80,6 +81,22 @@ def write_varied(path: Path, records: int) -> None:
             if chance.random() < 0.1:
                 row[f"custom_{chance.randrange(3)}"] = "x"
             out.write(orjson.dumps(row) + b"\n")
+
+
+def exports(folder: Path, records: int) -> Iterator[tuple[Path, str | None, str]]:
+    """The three exports every bulk benchmark times, written under ``folder``: (file, vendor to name, label)."""
+    for vendor, label in (
+        ("dialnexa", "dialnexa"),
+        (None, "three vendors, detected"),
+        ("varied", "varied keys, detected"),
+    ):
+        path = folder / f"{vendor or 'mixed'}.ndjson"
+        if vendor == "varied":
+            write_varied(path, records)
+            vendor = None
+        else:
+            write_export(path, records, vendor)
+        yield path, vendor, label
 
 
 def run(kind: str, path: Path, vendor: str | None, memory_limit: str | None) -> tuple[int, float, float, float, str]:
@@ -148,17 +165,7 @@ def main() -> int:
     print("records/s and seconds leave out each process's start (in brackets: loading the tables, importing)")
     print(f"{'export':<22} {'path':<15} {'records/s':>10} {'seconds':>14} {'peak RSS MB':>12}  ratio")
     with tempfile.TemporaryDirectory() as folder:
-        for vendor, label in (
-            ("dialnexa", "dialnexa"),
-            (None, "three vendors, detected"),
-            ("varied", "varied keys, detected"),
-        ):
-            path = Path(folder) / f"{vendor or 'mixed'}.ndjson"
-            if vendor == "varied":
-                write_varied(path, args.records)
-                vendor = None
-            else:
-                write_export(path, args.records, vendor)
+        for path, vendor, label in exports(Path(folder), args.records):
             many = run("many", path, vendor, None)
             bulk = run("bulk", path, vendor, args.memory_limit)
             base = many[0] / many[1]

@@ -16,8 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bulk import write_varied
-from ndjson_memory import write_export
+from bulk import exports
 
 
 def main() -> int:
@@ -43,17 +42,7 @@ def main() -> int:
     spark.sparkContext.setLogLevel("ERROR")
     print(f"{'export':<24} {'path':<15} {'records/s':>10} {'seconds':>8}  ratio")
     with tempfile.TemporaryDirectory() as folder:
-        for vendor, label in (
-            ("dialnexa", "dialnexa"),
-            (None, "three vendors, detected"),
-            ("varied", "varied keys, detected"),
-        ):
-            path = Path(folder) / f"{vendor or 'mixed'}.ndjson"
-            if vendor == "varied":
-                write_varied(path, args.records)
-                vendor = None
-            else:
-                write_export(path, args.records, vendor)
+        for path, vendor, label in exports(Path(folder), args.records):
             start = time.perf_counter()
             with path.open("rb") as stream:
                 count = sum(1 for _ in callstatus.normalize_many(stream, vendor))
