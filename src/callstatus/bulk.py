@@ -318,11 +318,10 @@ def _careful(
                 results = [] if raw is not None and not raw.strip() else normalize_row(raw, vendor, registry=registry)
                 gained += len(results) - 1
                 name, at = sources.locate(pos)
-                for index, payload, result in results:
+                for index, text, result in results:
                     if isinstance(result, Error):
                         if reject_stream is None:
                             reject_stream = rejects.open("wb")
-                        text = payload if index is None else orjson.dumps(payload).decode()
                         where = {"source": name, "position": at} | ({} if index is None else {"item": index})
                         reject_stream.write(orjson.dumps(where | {"row": text, "error": str(result)}) + b"\n")
                         failed += 1

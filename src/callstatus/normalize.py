@@ -107,11 +107,11 @@ def normalize(
 
 def normalize_row(
     text: str | None, vendor: str | None = None, *, registry: Registry | None = None
-) -> list[tuple[int | None, Any, CallRecord | NormalizationError]]:
+) -> list[tuple[int | None, str | None, CallRecord | NormalizationError]]:
     """The records of one row of JSON text, read as ``normalize_many`` reads a line of NDJSON (the bulk and Spark
     paths' careful rows): a JSON array or a vendor's list response gives a result per record it holds, each as
-    (its index, its payload, the result); anything else one, as (None, ``text``, the result). A record that fails
-    is its ``NormalizationError`` in its place; so is a NULL row."""
+    (its index, its JSON text, the result); anything else one, as (None, ``text``, the result). A record that
+    fails is its ``NormalizationError`` in its place; so is a NULL row."""
     if text is None:
         failure = NormalizationError("no JSON text: the row's value is NULL", vendor=vendor, path="$", value=None)
         return [(None, text, failure)]
@@ -125,7 +125,8 @@ def normalize_row(
         items = _listed(data, registry.get(vendor) if vendor is not None else None, registry)
     if items is None:
         return [(None, text, _attempt(text.encode(), vendor, registry))]
-    return [(index, item, _attempt(item, vendor, registry)) for index, item in enumerate(items)]
+    encoded = [orjson.dumps(item) for item in items]  # what normalize() would copy a mapping through anyway
+    return [(index, text.decode(), _attempt(text, vendor, registry)) for index, text in enumerate(encoded)]
 
 
 def _attempt(payload: Any, vendor: str | None, registry: Registry) -> CallRecord | NormalizationError:

@@ -15,8 +15,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
-
 from . import sqlplan
 from .canonical import COLUMNS, to_row
 from .errors import Error, UsageError
@@ -144,9 +142,8 @@ def _careful(vendor: str | None) -> Any:
             if late:
                 rows = []
                 for raw in late:
-                    for index, payload, result in normalize_row(raw, vendor):
+                    for _, text, result in normalize_row(raw, vendor):
                         if isinstance(result, Error):
-                            text = payload if index is None else orjson.dumps(payload).decode()
                             rows.append(
                                 {name: text if name == "raw" else None for name in names} | {"error": str(result)}
                             )
