@@ -292,6 +292,20 @@ def test_the_command_line_runs_the_duckdb_engine_and_counts_rejects(tmp_path: Pa
     assert wrong.returncode == 2 and b"--strict" in wrong.stderr
 
 
+def test_a_run_imports_neither_pyarrow_nor_pandas(tmp_path: Path) -> None:
+    """pyarrow imports pandas where it is installed: a third of a second on every command-line run."""
+    nexa = json.loads((FIXTURES / "dialnexa" / "list_calls_item.json").read_text())["payload"]
+    source = tmp_path / "calls.ndjson"
+    source.write_bytes(orjson.dumps(nexa) + b"\n" + orjson.dumps(dict(nexa, to_phone_number="98765 43210")) + b"\n")
+    script = (
+        "import sys; from callstatus.bulk import normalize_file; "
+        f"s = normalize_file({str(source)!r}, out={str(tmp_path / 'o.parquet')!r}); "
+        "print(s.by_sql, s.by_normalize, sorted({'pyarrow', 'pandas'} & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120, check=False)
+    assert result.stdout.decode().split() == ["1", "1", "[]"], result.stderr
+
+
 ODD_ISO = ["2024-01-01T24:00:00Z", "2024-01-01T23:59:60Z", "2024-02-30T10:00:00Z", "2024-01-01T10:00:00.1234567Z",
            "2024-01-01T10:00:00+05:30", "2024-01-01 10:00:00", "2024-01-01T10:00:00-00:00", "2024-01-01T10:00:00+24:00",
            "2024-01-01", "20240101T100000Z", "2024-01-01T10:00:00.5+00:00"]  # fmt: skip

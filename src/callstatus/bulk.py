@@ -23,10 +23,9 @@ import orjson
 from . import sqlplan
 from .canonical import COLUMNS, to_row
 from .errors import Error, UsageError
-from .export import arrow_schema
 from .normalize import normalize_row
 from .registry import Registry, default_registry
-from .sqlplan import DUCKDB, OUTCOME_COLUMNS, careful_select, compile_select, outcome_table
+from .sqlplan import DUCKDB, careful_select, column_types, compile_select, outcome_columns, outcome_table
 
 __all__ = ["BulkSummary", "normalize_file"]
 
@@ -115,7 +114,7 @@ def normalize_file(
             connection.execute(f"SET threads = {int(threads)}")
         show_progress = sys.stderr.isatty() if progress is None else progress
         connection.execute(f"SET enable_progress_bar = {'true' if show_progress else 'false'}")
-        _outcomes(connection, outcome_table(adapters))
+        _load(connection, "CREATE TEMP TABLE outcomes AS", outcome_columns(DUCKDB), outcome_table(adapters))
         sources = _read(connection, paths, kinds)
         connection.execute("SET preserve_insertion_order = false")  # each row carries its position from here
         for index, (where, sql) in enumerate(_selects(connection, adapters, detect=vendor is None)):
@@ -128,7 +127,7 @@ def normalize_file(
         rows = connection.execute("SELECT count(*) FROM normalized").fetchall()[0][0] + gained
         fast = _decided(sources, position)
         if late:
-            fast += f" UNION ALL SELECT {', '.join(_late_columns(position))} FROM late"
+            fast += " UNION ALL SELECT * FROM late"
         if chosen_out == "ndjson":  # timestamps as the export writes them: ISO 8601 with a Z
             fast = f"SELECT {_ndjson_columns(position)} FROM ({fast})"
         _write(connection, fast, target, chosen_out)
@@ -248,15 +247,13 @@ def _raw_column(connection: Any, path: Path) -> str | None:
     return None
 
 
-def _outcomes(connection: Any, rows: list[tuple[Any, ...]]) -> None:
-    pa = _needs("pyarrow")
-    types = [pa.string(), pa.int32(), pa.string(), pa.int32(), pa.string(), pa.int32(), pa.string(), pa.string(),
-             pa.string(), pa.string(), pa.bool_(), pa.bool_(), pa.bool_(), pa.string()]  # fmt: skip
-    schema = pa.schema([pa.field(name, kind) for name, kind in zip(OUTCOME_COLUMNS, types, strict=True)])
-    table = pa.Table.from_pylist([dict(zip(OUTCOME_COLUMNS, row, strict=True)) for row in rows], schema=schema)
-    connection.register("outcome_rows", table)
-    connection.execute("CREATE TEMP TABLE outcomes AS SELECT * FROM outcome_rows")
-    connection.unregister("outcome_rows")
+def _load(connection: Any, into: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` (values in the order of ``columns``: name, SQL type) into table ``into``, created if
+    ``into`` starts with CREATE. Each column goes in as one list: no pyarrow (which imports pandas where installed,
+    a third of a second a run)."""
+    lists = [list(values) for values in zip(*rows, strict=True)] if rows else [[] for _ in columns]
+    unnested = ", ".join(f"unnest(CAST(${i} AS {kind}[])) AS {name}" for i, (name, kind) in enumerate(columns, 1))
+    connection.execute(f"{into} SELECT {unnested}", lists)
 
 
 def _decided(sources: _Sources, position: bool) -> str:
@@ -285,26 +282,14 @@ def _ndjson_columns(position: bool) -> str:
     return ", ".join(columns + (["source", "position"] if position else []))
 
 
-def _late_columns(position: bool) -> list[str]:
-    columns = []
-    for column in COLUMNS:
-        if column.kind == "timestamp":
-            columns.append(f"CAST({column.name} AS TIMESTAMPTZ) AS {column.name}")
-        else:
-            columns.append(column.name)
-    if position:
-        columns += ["source", "position"]
-    return columns
-
-
 def _careful(
     connection: Any, vendor: str | None, registry: Registry, rejects: Path, sources: _Sources, position: bool
 ) -> tuple[int, int, int, bool]:
     """Run ``normalize()`` on the rows SQL left, a page at a time: how many records it normalised (into table
     ``late``, which DuckDB may spill) and refused (written to ``rejects``), how many more records than rows it
     found (a row holding a list of records gives each; a blank row none), and whether ``late`` exists."""
-    pa = _needs("pyarrow")
-    schema = _arrow_schema(pa, position)
+    columns = list(zip((column.name for column in COLUMNS), column_types(DUCKDB), strict=True))
+    columns += [("source", "VARCHAR"), ("position", "BIGINT")] if position else []
     done = failed = gained = 0
     last = -1
     reject_stream = None
@@ -327,14 +312,10 @@ def _careful(
                         failed += 1
                         continue
                     row = to_row(result)
-                    if position:
-                        row["source"], row["position"] = name, at
-                    rows.append(row)
+                    values = [row[column.name] for column in COLUMNS]
+                    rows.append([*values, name, at] if position else values)
             if rows:
-                connection.register("late_page", pa.Table.from_pylist(rows, schema=schema))
-                into = "INSERT INTO late" if done else "CREATE TEMP TABLE late AS"
-                connection.execute(f"{into} SELECT * FROM late_page")
-                connection.unregister("late_page")
+                _load(connection, "INSERT INTO late" if done else "CREATE TEMP TABLE late AS", columns, rows)
             done += len(rows)
     finally:
         if reject_stream is not None:
@@ -342,13 +323,6 @@ def _careful(
     if not failed and rejects.exists():
         rejects.unlink()
     return done, failed, gained, done > 0
-
-
-def _arrow_schema(pa: Any, position: bool) -> Any:
-    schema = arrow_schema(pa)
-    return (
-        schema.append(pa.field("source", pa.string())).append(pa.field("position", pa.int64())) if position else schema
-    )
 
 
 def _write(connection: Any, query: str, target: Path, kind: Output) -> None:

@@ -20,14 +20,11 @@ from .canonical import COLUMNS, to_row
 from .errors import Error, UsageError
 from .normalize import normalize_row
 from .registry import default_registry
-from .sqlplan import SPARK, SqlPlan, careful_select, compile_select, outcome_table
+from .sqlplan import SPARK, SqlPlan, careful_select, compile_select, outcome_columns, outcome_table
 
 __all__ = ["normalize"]
 
-_OUTCOMES = (
-    "vendor string, sv int, s string, rv int, r string, c int, o_status string, o_reason string, o_ended_by string, "
-    "o_answered_by string, o_retry boolean, o_over boolean, needs boolean, key string"
-)
+_OUTCOMES = ", ".join(f"{name} {kind}" for name, kind in outcome_columns(SPARK))
 _TYPES = {"timestamp": "timestamp", "integer": "bigint", "number": "double", "boolean": "boolean"}
 _SCHEMA = ", ".join(f"{column.name} {_TYPES.get(column.kind, 'string')}" for column in COLUMNS) + ", error string"
 

@@ -26,17 +26,19 @@ from .meanings import CONNECTED_STATES, ReasonMeaning
 
 __all__ = [
     "DUCKDB", "KEYED", "KEY_SETS", "OUTCOME_COLUMNS", "SPARK", "Dialect", "SqlPlan", "careful_select",
-    "compile_select", "in_list", "key_groups", "outcome_rows", "outcome_table", "outside",
+    "column_types", "compile_select", "in_list", "key_groups", "outcome_columns", "outcome_rows", "outcome_table",
+    "outside",
 ]  # fmt: skip
 
 OUTCOME_COLUMNS = (
-    "vendor", "sv", "s", "rv", "r", "c", "o_status", "o_reason", "o_ended_by", "o_answered_by", "o_retry", "o_over",
-    "needs", "key",
+    ("vendor", "text"), ("sv", "INT"), ("s", "text"), ("rv", "INT"), ("r", "text"), ("c", "INT"), ("o_status", "text"),
+    ("o_reason", "text"), ("o_ended_by", "text"), ("o_answered_by", "text"), ("o_retry", "BOOLEAN"),
+    ("o_over", "BOOLEAN"), ("needs", "BOOLEAN"), ("key", "text"),
 )  # fmt: skip
-"""The lookup table's columns: vendor, status vocabulary and raw spelling, reason vocabulary (-1: none) and raw
-spelling ('' for none), connected state (0 unknown, 1 no, 2 yes), the outcome, and whether it depends on the
-connected state (then a talk time the fast path cannot read sends the row to the careful path), and the row's key
-(the first six joined by U+001F, as the select builds it)."""
+"""The lookup table's columns and types ("text": the dialect's): vendor, status vocabulary and raw spelling, reason
+vocabulary (-1: none) and raw spelling ('' for none), connected state (0 unknown, 1 no, 2 yes), the outcome, and
+whether it depends on the connected state (then a talk time the fast path cannot read sends the row to the careful
+path), and the row's key (the first six joined by U+001F, as the select builds it)."""
 
 _E164 = r"\+[1-9][0-9]{1,14}"
 _CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"  # no hour 24, no leap second: Python refuses both
@@ -263,10 +265,10 @@ def careful_select(dialect: Dialect = DUCKDB, *, source: str = "src", prefix: st
     """A select flagging every row of ``source`` careful (for rows no table fits, or that are no JSON object)."""
     columns = [
         column.name if column.name == "raw" else f"CAST(NULL AS {kind}) AS {column.name}"
-        for column, kind in zip(COLUMNS, _types(dialect), strict=True)
+        for column, kind in zip(COLUMNS, column_types(dialect), strict=True)
     ]
     sql = f"SELECT pos, true AS careful, {', '.join(columns)} FROM {source}"
-    return SqlPlan(sql=sql, outcomes=[], stages=((prefix + "normalized", sql),))
+    return SqlPlan(sql=sql, stages=((prefix + "normalized", sql),))
 
 
 def _top_keys(adapter: Adapter) -> set[str]:
@@ -391,18 +393,22 @@ def _present(x: str) -> str:
 
 @attrs.frozen
 class SqlPlan:
-    """The select, and the outcome rows it joins: run ``sql`` where its source and outcome tables exist."""
+    """The select: run ``sql`` where its source and outcome (``outcome_table``) tables exist."""
 
     sql: str
-    outcomes: list[tuple[Any, ...]]
     stages: tuple[tuple[str, str], ...] = ()
     """The same select as named steps, each reading the one before (the last is the whole select's result)."""
 
 
-def _types(d: Dialect) -> list[str]:
+def column_types(d: Dialect) -> list[str]:
     """The SQL type of each canonical column in the export layout."""
     types = {"timestamp": d.timestamp, "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
     return [types.get(column.kind, d.text) for column in COLUMNS]
+
+
+def outcome_columns(d: Dialect) -> list[tuple[str, str]]:
+    """The outcome table's columns (``OUTCOME_COLUMNS``) and their SQL types."""
+    return [(name, d.text if kind == "text" else kind) for name, kind in OUTCOME_COLUMNS]
 
 
 def compile_select(
@@ -416,7 +422,7 @@ def compile_select(
     keys: frozenset[str] | None = None,
 ) -> SqlPlan:
     """One select over ``source(pos BIGINT, raw VARCHAR)`` giving ``pos``, ``careful`` and the canonical columns,
-    joined to the ``outcomes`` table (``SqlPlan.outcomes``). ``detect``: each row's vendor is the one table whose
+    joined to the ``outcomes`` table (``outcome_table``). ``detect``: each row's vendor is the one table whose
     shapes fit (else careful); otherwise ``adapters`` holds the one named vendor. ``keys``: when the caller knows
     every top-level key of every row of ``source`` is among them: what no row holds is left out of the select (the
     tables and shapes that need it, the paths under it), which makes it much lighter."""
@@ -479,7 +485,7 @@ def compile_select(
     }
     final = [  # typed, so that the selects of different keys give the same columns
         f"CAST({joined.get(name, 'narrow.' + name)} AS {kind}) AS {name}"
-        for name, kind in zip((column.name for column in COLUMNS), _types(d), strict=True)
+        for name, kind in zip((column.name for column in COLUMNS), column_types(d), strict=True)
     ]
     n = {name: prefix + name for name in _STAGES}
     bad = f"coalesce(q IS NULL OR vi IS NULL OR {canonical} OR {by_vendor('bad')}, true)"
@@ -512,7 +518,7 @@ def compile_select(
     )
     stages = tuple(zip(n.values(), steps, strict=True))
     sql = "WITH " + ",\n".join(f"{name} AS ({select})" for name, select in stages) + "\n" + last
-    return SqlPlan(sql=sql, outcomes=outcome_table(live), stages=(*stages, (prefix + "normalized", last)))
+    return SqlPlan(sql=sql, stages=(*stages, (prefix + "normalized", last)))
 
 
 def _path(shape: Shape, from_root: bool, keys: tuple[str, ...]) -> tuple[str, ...]:
