@@ -8,10 +8,14 @@ import itertools
 import json
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
+import attrs
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -124,6 +128,67 @@ def test_several_files_are_read_in_one_run_and_each_row_keeps_its_file_and_place
     items = batch.draw(st.permutations(items))
     cuts = sorted(batch.draw(st.lists(st.integers(0, len(items)), min_size=1, max_size=4)))  # empty files too
     _check(tmp_path, items, batch.draw(st.sampled_from([None, *VENDORS])), keyed=batch.draw(KEYED), cuts=cuts)
+
+
+def _written(out: Path, kind: str) -> list[dict[str, Any]]:
+    """The rows of an output file, or of a partitioned output directory with each file's partition values (read
+    from its path) added, as the files hold them."""
+    found = []
+    for file in sorted(out.rglob("*.parquet" if kind == "parquet" else "*.json")) if out.is_dir() else [out]:
+        parts = dict(part.split("=", 1) for part in file.relative_to(out).parts[:-1]) if out.is_dir() else {}
+        values = {
+            key: None if value == "__HIVE_DEFAULT_PARTITION__" else unquote(value) for key, value in parts.items()
+        }
+        lines = file.read_bytes().splitlines() if kind == "ndjson" else []
+        found += [
+            row | values for row in (pq.read_table(file).to_pylist() if kind == "parquet" else map(orjson.loads, lines))
+        ]
+    return found
+
+
+@SLOW
+@given(batch=st.data())
+def test_partitioned_output_holds_every_row_under_its_own_values(tmp_path: Path, batch: st.DataObject) -> None:
+    items = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=1, max_size=12))
+    items += batch.draw(st.lists(st.sampled_from([[1, 2], "text", {"nothing": "known"}]), max_size=2))
+    names = ["vendor", "status", "agent_id", "year", "month", "day"]
+    partitions = batch.draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True))
+    kind = batch.draw(st.sampled_from(["parquet", "ndjson"]))
+    tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))  # a folder of its own for each example
+    source = tmp_path / "in.ndjson"
+    _write_ndjson(source, items)
+    whole = normalize_file(source, out=tmp_path / f"whole.{kind}", position=True)
+    split = normalize_file(source, out=tmp_path / "split", output_format=kind, position=True, partition_by=partitions)
+    assert attrs.evolve(split, out=whole.out, rejects=whole.rejects) == whole
+    got = _written(tmp_path / "split", kind)
+    for row in got:
+        when = row["created_at"] or row["started_at"] or row["ended_at"]
+        when = datetime.fromisoformat(when) if isinstance(when, str) else when
+        for part in {"year", "month", "day"} & set(partitions):
+            assert row.pop(part) == (None if when is None else str(getattr(when, part)))
+    expected = _written(tmp_path / f"whole.{kind}", kind)
+    assert sorted(json.dumps(row, sort_keys=True, default=str) for row in got) == sorted(
+        json.dumps(row, sort_keys=True, default=str) for row in expected
+    )
+
+
+def test_partitioned_output_needs_known_columns_and_a_new_or_empty_directory(tmp_path: Path) -> None:
+    nexa = json.loads((FIXTURES / "dialnexa" / "list_calls_item.json").read_text())["payload"]
+    source = tmp_path / "calls.ndjson"
+    _write_ndjson(source, [nexa])
+    for wrong, message in ((["raw"], "cannot partition by 'raw'"), (["vendor", "vendor"], "twice"), ("week", "week")):
+        with pytest.raises(callstatus.UsageError, match=message):
+            normalize_file(source, out=tmp_path / "out", partition_by=wrong)
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "mine.txt").write_text("kept")
+    for taken in (tmp_path / "full", source):
+        with pytest.raises(callstatus.UsageError, match="new or empty directory"):
+            normalize_file(source, out=taken, partition_by="vendor")
+    assert (tmp_path / "full" / "mine.txt").read_text() == "kept"
+    (tmp_path / "empty").mkdir()
+    summary = normalize_file(source, out=tmp_path / "empty", partition_by=["vendor", "year"])
+    assert summary.rows == 1 and [path.name for path in tmp_path.iterdir() if "partial" in path.name] == []
+    assert [(row["vendor"], row["year"]) for row in rows(tmp_path / "empty")] == [("dialnexa", 2024)]
 
 
 def test_a_glob_reads_its_files_in_name_order_whatever_their_formats(tmp_path: Path) -> None:
@@ -290,6 +355,14 @@ def test_the_command_line_runs_the_duckdb_engine_and_counts_rejects(tmp_path: Pa
     assert len(list(rows(out))) == len(items) + 1
     wrong = subprocess.run([*command[:-2], "--strict", "-o", str(out)], capture_output=True, timeout=120, check=False)
     assert wrong.returncode == 2 and b"--strict" in wrong.stderr
+    lake = tmp_path / "lake"
+    split = [*command[:-2], "-o", str(lake), "--partition-by", "vendor, year"]
+    assert subprocess.run(split, capture_output=True, timeout=120, check=False).returncode == 1
+    assert sorted((row["vendor"], row["call_id"]) for row in rows(lake)) == sorted(
+        ("vapi", callstatus.normalize(item).call_id) for item in items
+    )
+    python = [sys.executable, "-m", "callstatus", "normalize", str(source), "--partition-by", "vendor"]
+    assert b"--partition-by" in subprocess.run(python, capture_output=True, timeout=120, check=False).stderr
 
 
 def test_a_run_imports_neither_pyarrow_nor_pandas(tmp_path: Path) -> None:

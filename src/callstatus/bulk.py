@@ -12,6 +12,7 @@ import bisect
 import glob
 import importlib
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -33,6 +34,8 @@ Input = Literal["ndjson", "json", "csv", "parquet"]
 Output = Literal["parquet", "ndjson"]
 _CHUNK = 50_000
 _GLOB = frozenset("*?[")
+_DATE_PARTS = ("year", "month", "day")
+"""Partition columns taken from the call's time (each the DuckDB function giving it)."""
 _KEY_HASH = "CASE WHEN starts_with(ltrim(raw), '{') THEN try(hash(json_keys(raw))) END"
 """A row's key set, as one number: rows are grouped by it (a 64-bit hash, so two key lists sharing one is a
 2^-64 chance)."""
@@ -86,6 +89,7 @@ def normalize_file(
     threads: int | None = None,
     progress: bool | None = None,
     position: bool = False,
+    partition_by: str | Sequence[str] = (),
 ) -> BulkSummary:
     """Normalise every record of an export file, or of several, into ``out`` (Parquet or NDJSON, the export layout).
 
@@ -96,6 +100,11 @@ def normalize_file(
     (source file, position, row, error) and is counted; the run goes on. ``memory_limit`` (e.g. ``'2GB'``)
     bounds DuckDB; ``position=True`` adds each row's file (``source``, as named) and its 0-based position there
     (``position``). Output rows are in no particular order.
+
+    ``partition_by`` (e.g. ``("vendor", "year", "month")``) makes ``out`` a new or empty directory of files laid
+    out Hive-style (``out/vendor=twilio/year=2024/month=3/data_0.parquet``), as data lakes, Spark and DuckDB read
+    them: each partition column is in the paths, not the files. Any text column of the layout may be one, and
+    ``year``, ``month`` and ``day`` of the call's time (``created_at``, else ``started_at``, else ``ended_at``).
     """
     duckdb = _needs("duckdb")
     paths = _paths(path)
@@ -104,6 +113,7 @@ def normalize_file(
     adapters = [registry.get(vendor)] if vendor is not None else [registry.get(name) for name in registry.vendors()]
     target = Path(out)
     chosen_out = output_format or ("ndjson" if target.suffix in (".ndjson", ".jsonl") else "parquet")
+    partitions = _partitions(partition_by, target)
     connection = duckdb.connect()
     try:
         connection.execute("SET TimeZone = 'UTC'")
@@ -125,12 +135,8 @@ def normalize_file(
         rejects_path = target.with_name(target.name + ".rejects.ndjson")
         by_normalize, rejected, gained, late = _careful(connection, vendor, registry, rejects_path, sources, position)
         rows = connection.execute("SELECT count(*) FROM normalized").fetchall()[0][0] + gained
-        fast = _decided(sources, position)
-        if late:
-            fast += " UNION ALL SELECT * FROM late"
-        if chosen_out == "ndjson":  # timestamps as the export writes them: ISO 8601 with a Z
-            fast = f"SELECT {_ndjson_columns(position)} FROM ({fast})"
-        _write(connection, fast, target, chosen_out)
+        fast = _decided(sources, position) + (" UNION ALL SELECT * FROM late" if late else "")
+        _write(connection, _final(fast, chosen_out, position, partitions), target, chosen_out, partitions)
     finally:
         connection.close()
     return BulkSummary(
@@ -268,7 +274,29 @@ def _decided(sources: _Sources, position: bool) -> str:
     return f"SELECT {', '.join(columns)} FROM normalized{joined} WHERE NOT careful"
 
 
-def _ndjson_columns(position: bool) -> str:
+def _partitions(partition_by: str | Sequence[str], target: Path) -> list[str]:
+    """The partition columns asked for, checked before any work: known, each once, and a directory to write."""
+    names = [partition_by] if isinstance(partition_by, str) else list(partition_by)
+    allowed = [column.name for column in COLUMNS if column.kind == "string"] + [*_DATE_PARTS]
+    for name in names:
+        if name not in allowed:
+            raise UsageError(f"partition_by: cannot partition by {name!r} (one of {', '.join(allowed)})")
+    if len(set(names)) < len(names):
+        raise UsageError(f"partition_by: a column given twice in {', '.join(names)}")
+    if names and target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise UsageError(f"cannot write {target}: partitioned output goes into a new or empty directory")
+    return names
+
+
+def _final(query: str, kind: Output, position: bool, partitions: list[str]) -> str:
+    """What is written: the export layout (in NDJSON, timestamps as the export writes them: ISO 8601 with a Z),
+    ``source`` and ``position`` if asked, and the date parts partitioned by."""
+    dated = [f"{name}(coalesce(created_at, started_at, ended_at)) AS {name}" for name in partitions
+             if name in _DATE_PARTS]  # fmt: skip
+    if dated:
+        query = f"SELECT *, {', '.join(dated)} FROM ({query})"
+    if kind == "parquet":
+        return query
     columns = []
     for column in COLUMNS:
         name = column.name
@@ -279,7 +307,8 @@ def _ndjson_columns(position: bool) -> str:
             )
         else:
             columns.append(name)
-    return ", ".join(columns + (["source", "position"] if position else []))
+    extra = (["source", "position"] if position else []) + [name for name in partitions if name in _DATE_PARTS]
+    return f"SELECT {', '.join(columns + extra)} FROM ({query})"
 
 
 def _careful(
@@ -325,26 +354,42 @@ def _careful(
     return done, failed, gained, done > 0
 
 
-def _write(connection: Any, query: str, target: Path, kind: Output) -> None:
+def _write(connection: Any, query: str, target: Path, kind: Output, partitions: list[str]) -> None:
+    """Write ``query`` to ``target`` whole or not at all: into a partial file (or directory) renamed when done."""
     partial = target.with_name(target.name + ".partial")
     options = "FORMAT parquet, COMPRESSION zstd" if kind == "parquet" else "FORMAT json"
+    if partitions:
+        options += f", PARTITION_BY ({', '.join(partitions)})"
     try:
         connection.execute(f"COPY ({query}) TO {_literal(partial)} ({options})")
+        if partitions and target.is_dir():
+            target.rmdir()  # empty: _partitions saw to it
         os.replace(partial, target)
     finally:
-        if partial.exists():
+        if partial.is_dir():
+            shutil.rmtree(partial)
+        elif partial.exists():
             partial.unlink()
 
 
 def rows(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
-    """The rows of a bulk output file (Parquet or NDJSON) as export-layout dicts: for tests and spot checks."""
+    """The rows of a bulk output file (Parquet or NDJSON), or of a partitioned output directory (the partition
+    columns read from the paths, as text; date parts as numbers), as export-layout dicts: for tests and spot
+    checks."""
     duckdb = _needs("duckdb")
     target = Path(path)
-    reader = "read_parquet" if target.suffix == ".parquet" else "read_ndjson_auto"
+    parquet = any(target.rglob("*.parquet")) if target.is_dir() else target.suffix == ".parquet"
+    files, options = _literal(target), ""
+    if target.is_dir():
+        files = _literal(target / "**" / ("*.parquet" if parquet else "*.json"))
+        options = ", hive_partitioning = true, hive_types_autocast = false"
+    scan = f"{'read_parquet' if parquet else 'read_ndjson_auto'}({files}{options})"
     connection = duckdb.connect()
     try:
         connection.execute("SET TimeZone = 'UTC'")
-        result = connection.execute(f"SELECT * FROM {reader}({_literal(target)})")
+        present = {row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
+        dates = ", ".join(f"CAST({name} AS INTEGER) AS {name}" for name in _DATE_PARTS if name in present)
+        result = connection.execute(f"SELECT * {f'REPLACE ({dates})' if dates else ''} FROM {scan}")
         names = [item[0] for item in result.description]
         while chunk := result.fetchmany(_CHUNK):
             for values in chunk:

@@ -59,7 +59,18 @@ def _parser() -> argparse.ArgumentParser:
         default="python",
         help="duckdb: export files (NDJSON, JSON array, CSV, Parquet; gzip) into one --out, in bulk (the bulk extra)",
     )
-    normalize.add_argument("-o", "--out", metavar="FILE", help="with --engine duckdb: the .parquet or .ndjson to write")
+    normalize.add_argument(
+        "-o",
+        "--out",
+        metavar="FILE",
+        help="with --engine duckdb: the .parquet or .ndjson to write (with --partition-by: a new directory)",
+    )
+    normalize.add_argument(
+        "--partition-by",
+        metavar="COLUMNS",
+        help="with --engine duckdb: write a Hive-style directory partitioned by "
+        "these comma-separated columns: text columns of the layout, and year, month, day of the call's time",
+    )
     normalize.add_argument(
         "--memory-limit", metavar="SIZE", help="with --engine duckdb: DuckDB's memory limit, e.g. 2GB"
     )
@@ -114,8 +125,8 @@ def _normalize(args: argparse.Namespace) -> int:
     _vendor(args.vendor)
     if args.engine == "duckdb":
         return _normalize_bulk(args)
-    if args.out is not None:
-        raise _UsageError("--out goes with --engine duckdb; the python engine writes NDJSON to stdout")
+    if args.out is not None or args.partition_by is not None:
+        raise _UsageError("--out and --partition-by go with --engine duckdb; the python engine writes NDJSON to stdout")
     out = sys.stdout.buffer
     failed = 0
     for name in args.files:
@@ -140,7 +151,10 @@ def _normalize_bulk(args: argparse.Namespace) -> int:
         raise _UsageError("--engine duckdb reads files (not stdin) and needs --out FILE")
     if args.strict:
         raise _UsageError("--strict goes with the python engine: the duckdb engine keeps every row, rejecting none")
-    summary = normalize_file(args.files, args.vendor, out=args.out, memory_limit=args.memory_limit)
+    partitions = [] if args.partition_by is None else [name.strip() for name in args.partition_by.split(",")]
+    summary = normalize_file(
+        args.files, args.vendor, out=args.out, memory_limit=args.memory_limit, partition_by=partitions
+    )
     files = f"{summary.files:,} file{'s' if summary.files > 1 else ''}"
     print(
         f"callstatus: {files}, {summary.rows:,} rows: {summary.by_sql:,} by SQL, {summary.by_normalize:,} by "
