@@ -5,6 +5,7 @@ observations of a call folded with merge), on generated payloads of every vendor
 from __future__ import annotations
 
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 import callstatus
 from callstatus import CallRecord, bulkreport
+from callstatus.bulk import normalize_file
 from callstatus.bulkreport import summarize_files
 from callstatus.canonical import from_row
 from callstatus.cli import main
@@ -105,6 +107,46 @@ def test_payload_exports_give_the_python_reports_figures(
     assert [message.split(": ")[:2] for message in refused] == [[str(name), f"record {at}"] for name, at in broken]
 
 
+@SLOW
+@given(
+    data=st.data(),
+    partitions=st.lists(st.sampled_from(["vendor", "status", "agent_id", "year", "day"]), min_size=1, unique=True),
+)
+def test_a_partitioned_bulk_output_gives_the_figures_of_its_payloads(
+    tmp_path: Path, data: st.DataObject, partitions: list[str]
+) -> None:
+    items = data.draw(st.lists(st.sampled_from(callstatus.vendors()).flatmap(payloads), min_size=1, max_size=20))
+    items += data.draw(st.lists(st.sampled_from(items), max_size=5))  # a call observed again
+    run = Path(tempfile.mkdtemp(dir=tmp_path))
+    source = run / "calls.ndjson"
+    source.write_bytes(b"".join(orjson.dumps(item) + b"\n" for item in items))
+    written = normalize_file(source, out=run / "lake", partition_by=partitions)
+    expected = summarize_files([source])
+    assert written.rejected == expected.rejected  # refused payloads went to the reject file, not the lake
+    _same(summarize_files([run / "lake"]), attrs.evolve(expected, sources=(str(run / "lake"),), rejected=0))
+
+
+def test_a_directory_is_read_only_as_partitioned_export_layout_parquet(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UsageError, match="no partitioned Parquet output"):
+        summarize_files([tmp_path / "empty"])
+    (tmp_path / "other" / "vendor=x").mkdir(parents=True)
+    pq.write_table(pa.table({"status": ["completed"]}), tmp_path / "other" / "vendor=x" / "data_0.parquet")
+    with pytest.raises(UsageError, match="not in the export layout"):
+        summarize_files([tmp_path / "other"])
+    calls = [CallRecord(vendor="dialnexa", call_id=name, status="completed", raw={}) for name in ("c1", "c2")]
+    file = tmp_path / "lake" / "vendor=dialnexa" / "data_0.parquet"
+    file.parent.mkdir(parents=True)
+    write(calls, file)
+    table = pq.read_table(file).drop_columns(["vendor"])  # in the path only, as bulk writes it
+    status = table.schema.get_field_index("status")
+    pq.write_table(table.set_column(status, table.schema.field(status), pa.array(["completed", "teleported"])), file)
+    refused: list[str] = []
+    report = summarize_files([tmp_path / "lake"], on_reject=refused.append)
+    assert (report.records, report.rejected, [row.key for row in report.vendor]) == (1, 1, ["dialnexa"])
+    assert [message.split(": ")[:2] for message in refused] == [[str(file), "row 1"]]
+
+
 def test_export_rows_of_another_vendor_or_outside_the_vocabulary_are_refused(tmp_path: Path) -> None:
     calls = [
         CallRecord(vendor="dialnexa", call_id="c1", status="completed", duration_seconds=10, raw={}),
@@ -155,6 +197,16 @@ def test_the_command_prints_what_the_python_engine_prints(
         printed[engine] = out
         assert "record " in err
     assert printed["duckdb"] == printed["python"] and "all calls" in printed["python"]
+    lake = tmp_path / "lake"
+    assert main(["normalize", "--engine", "duckdb", str(source), "-o", str(lake), "--partition-by", "vendor"]) == 1
+    capsys.readouterr()
+    assert main(["report", "--engine", "duckdb", str(lake)]) == 0  # the broken record stayed in the reject file
+    expected = (
+        printed["python"].replace(str(source), str(lake)).replace(" 1 failed to normalise", " 0 failed to normalise")
+    )
+    assert capsys.readouterr().out == expected
+    assert main(["report", str(lake)]) == 2
+    assert "--engine duckdb reads partitioned" in capsys.readouterr().err
     assert main(["report", "--engine", "duckdb", "--db", str(tmp_path / "t.db")]) == 2
     assert "not a tracker" in capsys.readouterr().err
     assert main(["report", "--memory-limit", "1GB", str(source)]) == 2

@@ -136,37 +136,51 @@ def summarize_files(
 def _exported(
     connection: Any, path: Path, vendor: str | None, on_reject: Callable[[str], None]
 ) -> tuple[str, int] | None:
-    """For an export-layout Parquet file, a select of its observations, read as they are, and how many rows were
-    refused; None for a file of payloads."""
-    if not path.is_file():
-        raise UsageError(f"cannot read {path}: no such file")
-    present = _export_columns(connection, path)
-    if present is None:
+    """For an export-layout Parquet file, or a directory of them (partitioned bulk output, the partition columns
+    read from the paths), a select of its observations, read as they are, and how many rows were refused; None for
+    a file of payloads."""
+    scan = _export_scan(connection, path)
+    if scan is None:
         return None
+    scanned, present = scan
     columns = ", ".join(name if name in present else f"NULL AS {name}" for name in _NAMES)
-    source = f"SELECT {columns}, file_row_number FROM read_parquet({_literal(path)}, file_row_number = true)"
+    named = "filename" if path.is_dir() else DUCKDB.quote(str(path))
+    source = f"SELECT {columns}, {named} AS file_name, file_row_number FROM {scanned}"
     valid = _VALID + ("" if vendor is None else f" AND vendor = {_listed([vendor])}")
     refused = 0
-    result = connection.execute(f"SELECT file_row_number FROM ({source}) WHERE NOT ({valid}) ORDER BY 1")
+    result = connection.execute(f"SELECT file_name, file_row_number FROM ({source}) WHERE NOT ({valid}) ORDER BY 1, 2")
     while chunk := result.fetchmany(_PAGE):
         refused += len(chunk)
-        for (row,) in chunk:
+        for name, row in chunk:
             on_reject(
-                f"{path}: row {row}: not a record to count (no vendor{'' if vendor is None else ' ' + vendor}, "
+                f"{name}: row {row}: not a record to count (no vendor{'' if vendor is None else ' ' + vendor}, "
                 "call id or raw payload, or a status, end reason or answered_by the vocabulary lacks)"
             )
     return f"SELECT {', '.join(_NAMES)} FROM ({source}) WHERE {valid}", refused
 
 
-def _export_columns(connection: Any, path: Path) -> set[str] | None:
-    """The export-layout columns of a Parquet file holding every required one; None for any other file."""
-    with path.open("rb") as stream:
-        if stream.read(4) != b"PAR1":
-            return None
-    described = {
-        row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM read_parquet({_literal(path)})").fetchall()
-    }
-    return described & set(_NAMES) if set(_REQUIRED) <= described else None
+def _export_scan(connection: Any, path: Path) -> tuple[str, set[str]] | None:
+    """How to read an export-layout Parquet file, or directory of them, and its export-layout columns (holding
+    every required one); None for any other file."""
+    if path.is_dir():
+        if not any(path.rglob("*.parquet")):
+            raise UsageError(f"cannot read {path}: a directory, and no partitioned Parquet output")
+        files = _literal(path / "**" / "*.parquet")
+        scanned = f"read_parquet({files}, hive_partitioning = true, hive_types_autocast = false, union_by_name = true, "
+        scanned += "filename = true, file_row_number = true)"
+    elif not path.is_file():
+        raise UsageError(f"cannot read {path}: no such file")
+    else:
+        with path.open("rb") as stream:
+            if stream.read(4) != b"PAR1":
+                return None
+        scanned = f"read_parquet({_literal(path)}, file_row_number = true)"
+    described = {row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {scanned}").fetchall()}
+    if set(_REQUIRED) <= described:
+        return scanned, described & set(_NAMES)
+    if path.is_dir():
+        raise UsageError(f"cannot read {path}: its Parquet files are not in the export layout")
+    return None
 
 
 def _tell(on_reject: Callable[[str], None], rejects: Path) -> None:

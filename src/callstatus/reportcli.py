@@ -98,8 +98,11 @@ def report(args: argparse.Namespace) -> int:
     rejects = _Rejects()
     if args.files:
         for name in args.files:
-            if name != "-" and not Path(name).is_file():
-                raise UsageError(f"cannot read {name}: no such file")
+            path = Path(name)
+            if name == "-" or path.is_file() or (args.engine == "duckdb" and path.is_dir()):
+                continue
+            hint = " (a directory: --engine duckdb reads partitioned bulk output)" if path.is_dir() else ""
+            raise UsageError(f"cannot read {name}: no such file{hint}")
         if args.engine == "duckdb":
             if "-" in args.files:
                 raise UsageError("--engine duckdb reads files, not stdin")
