@@ -3,17 +3,39 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 from importlib import resources
+
+import pytest
 
 import callstatus
 import callstatus.testing
 
 
 def test_all_is_exactly_the_public_names() -> None:
-    public = {name for name in vars(callstatus) if not name.startswith("_")}
+    public = {name for name in vars(callstatus) if not name.startswith("_")} | set(callstatus._LAZY)
     modules = {name for name in public if inspect.ismodule(getattr(callstatus, name))}
     assert sorted(callstatus.__all__) == callstatus.__all__
     assert set(callstatus.__all__) == (public - modules) | {"__version__"}
+    assert set(callstatus.__all__) <= set(dir(callstatus))
+
+
+def test_normalising_does_not_import_httpx_and_the_clients_load_on_first_use() -> None:
+    script = (
+        "import sys, callstatus; "
+        "record = callstatus.normalize({'id': 'c1', 'status': 'completed'}, 'dialnexa'); "
+        "callstatus.parse_webhook; before = 'httpx' in sys.modules; "
+        "from callstatus import DialNexaClient, VendorAPIError; "
+        "print(record.status.value, before, 'httpx' in sys.modules, DialNexaClient.__name__, "
+        "callstatus.reconcile.__module__, callstatus.AuthError.__mro__[1].__name__)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60, check=False)
+    assert result.stdout.decode().split() == [
+        "completed", "False", "True", "DialNexaClient", "callstatus.reconciler", "VendorAPIError"
+    ], result.stderr  # fmt: skip
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        callstatus.nothing  # noqa: B018
 
 
 def test_issue_names_are_exported() -> None:

@@ -4,6 +4,7 @@ cannot decide exactly handed to ``normalize()``, failures kept in a reject file.
     from callstatus.bulk import normalize_file
     summary = normalize_file("calls.ndjson.gz", vendor="twilio", out="calls.parquet")
     summary = normalize_file("exports/2024-*.ndjson.gz", out="2024.parquet")  # many files into one
+    summary = normalize_file("exports/*.ndjson.gz", out="lake", partition_by=("vendor", "year", "month"))
 """
 
 from __future__ import annotations
