@@ -186,6 +186,8 @@ def test_partitioned_output_needs_known_columns_and_a_new_or_empty_directory(tmp
             normalize_file(source, out=taken, partition_by="vendor")
     assert (tmp_path / "full" / "mine.txt").read_text() == "kept"
     (tmp_path / "empty").mkdir()
+    (tmp_path / "empty.partial" / "vendor=x").mkdir(parents=True)  # as a killed run leaves it
+    (tmp_path / "empty.partial" / "vendor=x" / "data_0.parquet").write_text("half")
     summary = normalize_file(source, out=tmp_path / "empty", partition_by=["vendor", "year"])
     assert summary.rows == 1 and [path.name for path in tmp_path.iterdir() if "partial" in path.name] == []
     assert [(row["vendor"], row["year"]) for row in rows(tmp_path / "empty")] == [("dialnexa", 2024)]

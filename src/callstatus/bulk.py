@@ -255,9 +255,9 @@ def _raw_column(connection: Any, path: Path) -> str | None:
 
 
 def _load(connection: Any, into: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert ``rows`` (values in the order of ``columns``: name, SQL type) into table ``into``, created if
-    ``into`` starts with CREATE. Each column goes in as one list: no pyarrow (which imports pandas where installed,
-    a third of a second a run)."""
+    """Put ``rows`` (values in the order of ``columns``: name, SQL type) into a table; ``into`` is the statement's
+    head (``CREATE TEMP TABLE t AS`` or ``INSERT INTO t``). Each column goes in as one list: no pyarrow (which
+    imports pandas where installed, a third of a second a run)."""
     lists = [list(values) for values in zip(*rows, strict=True)] if rows else [[] for _ in columns]
     unnested = ", ".join(f"unnest(CAST(${i} AS {kind}[])) AS {name}" for i, (name, kind) in enumerate(columns, 1))
     connection.execute(f"{into} SELECT {unnested}", lists)
@@ -361,6 +361,8 @@ def _write(connection: Any, query: str, target: Path, kind: Output, partitions: 
     options = "FORMAT parquet, COMPRESSION zstd" if kind == "parquet" else "FORMAT json"
     if partitions:
         options += f", PARTITION_BY ({', '.join(partitions)})"
+        if partial.is_dir():  # left by a run that was killed: DuckDB writes into no directory holding files
+            shutil.rmtree(partial)
     try:
         connection.execute(f"COPY ({query}) TO {_literal(partial)} ({options})")
         if partitions and target.is_dir():
