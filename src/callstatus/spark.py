@@ -20,13 +20,13 @@ from .canonical import COLUMNS, to_row
 from .errors import Error, UsageError
 from .normalize import normalize_row
 from .registry import default_registry
-from .sqlplan import SPARK, SqlPlan, careful_select, compile_select, outcome_columns, outcome_table
+from .sqlplan import SPARK, SqlPlan, careful_select, column_types, compile_select, outcome_columns, outcome_table
 
 __all__ = ["normalize"]
 
 _OUTCOMES = ", ".join(f"{name} {kind}" for name, kind in outcome_columns(SPARK))
-_TYPES = {"timestamp": "timestamp", "integer": "bigint", "number": "double", "boolean": "boolean"}
-_SCHEMA = ", ".join(f"{column.name} {_TYPES.get(column.kind, 'string')}" for column in COLUMNS) + ", error string"
+_SCHEMA = ", ".join(f"{column.name} {kind}" for column, kind in zip(COLUMNS, column_types(SPARK), strict=True))
+_SCHEMA += ", error STRING"
 
 
 def _needs(module: str) -> Any:
