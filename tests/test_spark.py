@@ -12,7 +12,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from vendor_cases import comparable, expected_rows, unknown_statuses
+from vendor_cases import comparable, expected_rows, nested_twice, unknown_statuses
 
 import callstatus
 from callstatus import sqlplan
@@ -141,3 +141,9 @@ def test_a_null_json_value_is_a_refused_row_not_a_lost_one(spark: Any) -> None:
     result = normalize(frame, "dialnexa").toArrow().to_pylist()
     assert sorted((row["raw"] is None, row["error"] is not None) for row in result) == [(False, False), (True, True)]
     assert "NULL" in next(row["error"] for row in result if row["error"])
+
+
+def test_a_key_given_twice_inside_a_nested_object_reads_as_normalize_reads_it(spark: Any) -> None:
+    texts = [text.decode() for text in nested_twice()]
+    for vendor in ("dialnexa", None):
+        _check(spark, texts, vendor)

@@ -105,3 +105,20 @@ def unknown_statuses(items: list[Any], vendor: str, batch: Any) -> None:
         found = adapter.locate(item)
         if found is not None and not getter.from_root and len(getter.keys) == 1:
             found[1][getter.keys[0]] = batch.draw(unknown_tokens(vendor))
+
+
+def nested_twice() -> list[bytes]:
+    """DialNexa webhooks giving a key twice inside the objects the select reads into (``payload.call.id``, and
+    ``payload.call`` itself: the call ids ``twice`` and ``other`` when the last one counts), and the same webhook
+    once."""
+    webhook = payload_of("dialnexa", "webhook_call_ended_completed")
+    call = webhook["payload"]["call"]
+    call.update(from_number="+12137771234", to_number="+12137771235")  # E.164: the SQL path decides the webhook
+    whole = orjson.dumps(webhook)
+    twice = orjson.dumps(call)[:-1] + b', "id": "twice"}'
+    envelope = b'{"event_type": "call_ended", "payload": {"call": %s, "call": %s}}'
+    return [
+        whole.replace(orjson.dumps(call), twice),
+        envelope % (orjson.dumps(call), orjson.dumps(dict(call, id="other"))),
+        whole,
+    ]
