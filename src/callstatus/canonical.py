@@ -71,13 +71,20 @@ _JSON = tuple(column.name for column in COLUMNS if column.kind == "json")
 _REQUIRED = tuple(column.name for column in COLUMNS if column.required)
 
 
+_ENUMS = tuple(column.name for column in COLUMNS if column.values is not None)
+
+
 def to_row(record: CallRecord) -> dict[str, Any]:
-    """A record as a flat row: enum values, UTC datetimes, ``analysis`` and ``raw`` as JSON text."""
+    """A record as a flat row: enum values, UTC datetimes, ``analysis`` and ``raw`` as JSON text. Only the enum
+    and JSON columns are looked at (exports and the bulk path's careful rows call it per record)."""
     row = dict(record.__dict__)
-    for name, value in row.items():
-        if isinstance(value, enum.Enum):
-            row[name] = value.value
-        elif isinstance(value, dict):
+    for name in _ENUMS:
+        value = row[name]
+        if value is not None:
+            row[name] = value._value_
+    for name in _JSON:
+        value = row[name]
+        if isinstance(value, dict):
             row[name] = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     return row
 
