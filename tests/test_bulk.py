@@ -191,6 +191,10 @@ def test_partitioned_output_needs_known_columns_and_a_new_or_empty_directory(tmp
     summary = normalize_file(source, out=tmp_path / "empty", partition_by=["vendor", "year"])
     assert summary.rows == 1 and [path.name for path in tmp_path.iterdir() if "partial" in path.name] == []
     assert [(row["vendor"], row["year"]) for row in rows(tmp_path / "empty")] == [("dialnexa", 2024)]
+    broken = tmp_path / "broken.ndjson"
+    broken.write_bytes(b"not json\n")
+    summary = normalize_file(broken, out=tmp_path / "nothing", partition_by="vendor")
+    assert (summary.rejected, list(rows(tmp_path / "nothing"))) == (1, [])
 
 
 def test_a_glob_reads_its_files_in_name_order_whatever_their_formats(tmp_path: Path) -> None:

@@ -384,6 +384,8 @@ def rows(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     parquet = any(target.rglob("*.parquet")) if target.is_dir() else target.suffix == ".parquet"
     files, options = _literal(target), ""
     if target.is_dir():
+        if not parquet and not any(target.rglob("*.json")):
+            return  # every row was rejected: the directory is empty
         files = _literal(target / "**" / ("*.parquet" if parquet else "*.json"))
         options = ", hive_partitioning = true, hive_types_autocast = false"
     scan = f"{'read_parquet' if parquet else 'read_ndjson_auto'}({files}{options})"
