@@ -1,9 +1,10 @@
 """The DuckDB bulk path against normalize_many over the same NDJSON file, in one run.
 
-Writes N generated records (default 1,000,000) of one vendor, of three vendors interleaved, and of three vendors
-whose records lack some optional keys or carry one no table reads (many key sets), then times
-``callstatus.bulk.normalize_file`` to Parquet (the raw JSON kept beside the canonical columns) and
-``normalize_many`` over the same file, each in a fresh child process that reports its own peak RSS.
+Writes N generated records (default 1,000,000) of one vendor, of three vendors interleaved, of three vendors
+whose records lack some optional keys or carry one no table reads (many key sets), and of DialNexa webhooks whose
+numbers lack the '+' (``WEBHOOK``), then times ``callstatus.bulk.normalize_file`` to Parquet (the raw JSON kept
+beside the canonical columns) and ``normalize_many`` over the same file, each in a fresh child process that reports
+its own peak RSS.
 Budget: the bulk path at least 5x ``normalize_many`` and at least 600,000 records/s for one vendor.
 
 With ``--size-gb G`` it streams generated records (one vendor, or three interleaved with ``--mixed``) into a
@@ -36,11 +37,31 @@ OPTIONAL = {
     "atoms": ("agentId", "disconnectionReason", "createdAt"),
 }
 """Keys a record of the varied export may lack (each one in ten records lacks each)."""
+WEBHOOK = {
+    "id": "call_{i}",
+    "direction": "outbound",
+    "type": "phone_call",
+    "status": "completed",
+    "category": "batch",
+    "category_id": "batch_001",
+    "from_number": "12137771234",
+    "to_number": "1646555{n:04d}",
+    "agent_id": "agent_987654321",
+    "initiated_at": "2025-05-02T10:21:15.945Z",
+    "duration": 95,
+    "transcript": "Agent: Hello! Am I speaking with Sam?\nUser: Yes.",
+    "summary": "Sam confirmed the appointment.",
+    "recording_url": "https://recordings.dialnexa.com/call_done001.mp3",
+    "post_call_analysis": {"appointment_confirmed": True},
+    "hangup_reason": "agent_disconnected",
+}
+"""The call of a DialNexa ``call_ended`` webhook as its docs show it: numbers in international form without the
+'+', which only ``phonenumbers`` reads (10,000 distinct callees)."""
 
 
 def child(kind: str, path: Path, vendor: str | None, memory_limit: str | None) -> None:
     """Run one path in this process and print records, seconds, peak RSS (MB), and the seconds it took to start
-    (loading the vendor tables; for bulk, importing DuckDB and pyarrow too), which are not counted in the rate."""
+    (loading the vendor tables; for bulk, importing DuckDB too), which are not counted in the rate."""
     begin = time.perf_counter()
     import callstatus
     from callstatus.bulk import normalize_file
@@ -48,10 +69,8 @@ def child(kind: str, path: Path, vendor: str | None, memory_limit: str | None) -
     callstatus.default_registry()
     if kind == "bulk":
         import duckdb
-        import pyarrow
 
         duckdb.connect().close()
-        pyarrow.array([0])  # pyarrow imports pandas on first use where it is installed
     start = time.perf_counter()
     if kind == "bulk":
         summary = normalize_file(path, vendor, out=path.with_suffix(".parquet"), memory_limit=memory_limit)
@@ -83,17 +102,29 @@ def write_varied(path: Path, records: int) -> None:
             out.write(orjson.dumps(row) + b"\n")
 
 
+def write_webhooks(path: Path, records: int) -> None:
+    """DialNexa ``call_ended`` webhooks of ``WEBHOOK`` calls."""
+    with path.open("wb", buffering=1 << 20) as out:
+        for i in range(records):
+            call = {k: v.format(i=i, n=i % 10_000) if isinstance(v, str) else v for k, v in WEBHOOK.items()}
+            out.write(orjson.dumps({"event_type": "call_ended", "payload": {"call": call}}) + b"\n")
+
+
 def exports(folder: Path, records: int) -> Iterator[tuple[Path, str | None, str]]:
-    """The three exports every bulk benchmark times, written under ``folder``: (file, vendor to name, label)."""
+    """The exports every bulk benchmark times, written under ``folder``: (file, vendor to name, label)."""
     for vendor, label in (
         ("dialnexa", "dialnexa"),
         (None, "three vendors, detected"),
         ("varied", "varied keys, detected"),
+        ("webhooks", "webhooks, bare numbers"),
     ):
         path = folder / f"{vendor or 'mixed'}.ndjson"
         if vendor == "varied":
             write_varied(path, records)
             vendor = None
+        elif vendor == "webhooks":
+            write_webhooks(path, records)
+            vendor = "dialnexa"
         else:
             write_export(path, records, vendor)
         yield path, vendor, label

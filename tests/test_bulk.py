@@ -22,11 +22,11 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from vendor_cases import comparable, expected_row, expected_rows, unknown_statuses
+from vendor_cases import comparable, expected_row, expected_rows, other_numbers, payload_of, unknown_statuses
 
 import callstatus
 from callstatus import export, sqlplan
-from callstatus.bulk import normalize_file, rows
+from callstatus.bulk import BulkSummary, normalize_file, rows
 from callstatus.canonical import to_row
 from callstatus.testing import payloads
 
@@ -55,7 +55,7 @@ def _check(
     keyed: tuple[int, int] | None = None,
     sets: int | None = None,
     cuts: Sequence[int] = (),
-) -> None:
+) -> BulkSummary:
     """``keyed``: ``sqlplan.KEYED`` for the run, which key sets get a lighter select (``FULL``: none, every row
     through the full select; by default, in files this small, one select per set of tables the rows may fit).
     ``sets``: ``sqlplan.KEY_SETS``, how many of the most frequent key sets are looked at (the rest: the full one).
@@ -90,6 +90,7 @@ def _check(
     where = sorted(starts[item["source"]] + item["position"] for item in rejected)
     assert where == [index for index, results in enumerate(expected) for result in results if result is None]
     assert summary.files == len(starts)
+    return summary
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
@@ -116,6 +117,34 @@ def test_unknown_values_take_the_careful_path_and_stay_raw(tmp_path: Path, vendo
 def test_detection_per_row_matches_normalize_on_mixed_vendors(tmp_path: Path, batch: st.DataObject) -> None:
     items = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=1, max_size=16))
     _check(tmp_path, items, None, keyed=batch.draw(KEYED))
+
+
+@settings(SLOW, max_examples=20)
+@given(batch=st.data())
+def test_numbers_not_written_in_e164_read_as_normalize_reads_them(tmp_path: Path, batch: st.DataObject) -> None:
+    """Without the '+', national (in the table's region), spaced, or no number at all: each row's record is
+    normalize()'s, whichever path decides it."""
+    vendor = batch.draw(st.sampled_from([None, *VENDORS]))
+    named = st.sampled_from(VENDORS) if vendor is None else st.just(vendor)
+    drawn = batch.draw(st.lists(named.flatmap(lambda name: st.tuples(st.just(name), payloads(name))), max_size=12))
+    for name, item in drawn:
+        other_numbers([item], name, batch)
+    _check(tmp_path, [item for _, item in drawn] or [{}], vendor, keyed=batch.draw(KEYED))
+
+
+def test_numbers_phonenumbers_reads_keep_their_rows_on_the_sql_path(tmp_path: Path) -> None:
+    """DialNexa's webhooks write numbers without the '+', Bland's docs bare US digits: SQL reads them through the
+    same ``convert.e164`` (in the table's region), so no row goes to normalize(); a number it cannot read sends its
+    row there."""
+    webhook = payload_of("dialnexa", "webhook_call_ended_completed")
+    bland = dict(payload_of("bland", "call_details_completed"), to="2015550123")  # +20 without the US region
+    assert webhook["payload"]["call"]["from_number"] == "12137771234"
+    summary = _check(tmp_path, [webhook, bland], None)
+    assert (summary.by_sql, summary.by_normalize) == (2, 0)
+    assert sorted(row["to_number"] for row in rows(tmp_path / "out.parquet")) == ["+12015550123", "+12137771235"]
+    unreadable = dict(bland, to="anonymous")  # no number: normalize() logs it (or raises, strict)
+    summary = _check(tmp_path, [webhook, bland, unreadable], None)
+    assert (summary.by_sql, summary.by_normalize) == (2, 1)
 
 
 @SLOW
@@ -375,7 +404,7 @@ def test_a_run_imports_neither_pyarrow_nor_pandas(tmp_path: Path) -> None:
     """pyarrow imports pandas where it is installed: a third of a second on every command-line run."""
     nexa = json.loads((FIXTURES / "dialnexa" / "list_calls_item.json").read_text())["payload"]
     source = tmp_path / "calls.ndjson"
-    source.write_bytes(orjson.dumps(nexa) + b"\n" + orjson.dumps(dict(nexa, to_phone_number="98765 43210")) + b"\n")
+    source.write_bytes(orjson.dumps(nexa) + b"\n" + orjson.dumps(dict(nexa, to_phone_number="anonymous")) + b"\n")
     script = (
         "import sys; from callstatus.bulk import normalize_file; "
         f"s = normalize_file({str(source)!r}, out={str(tmp_path / 'o.parquet')!r}); "

@@ -12,7 +12,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from vendor_cases import comparable, expected_rows, nested_twice, unknown_statuses
+from vendor_cases import comparable, expected_rows, nested_twice, other_numbers, unknown_statuses
 
 import callstatus
 from callstatus import sqlplan
@@ -92,6 +92,7 @@ def _texts(items: list[Any]) -> list[str]:
 def test_the_spark_path_gives_normalizes_record_for_every_row(spark: Any, vendor: str, batch: st.DataObject) -> None:
     items = batch.draw(st.lists(payloads(vendor), min_size=1, max_size=40))
     unknown_statuses(items[::3], vendor, batch)  # a third of the rows carry a status the table does not know
+    other_numbers(items[1::3], vendor, batch)  # and another third numbers not written in E.164 (normalize() reads)
     _check(spark, _texts(items), vendor, keyed=batch.draw(st.sampled_from([None, (1, 0), (2, 1)])))
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import phonenumbers
+from hypothesis import strategies as st
 
 import callstatus
 from callstatus import CallRecord, Error
@@ -122,3 +124,32 @@ def nested_twice() -> list[bytes]:
         envelope % (orjson.dumps(call), orjson.dumps(dict(call, id="other"))),
         whole,
     ]
+
+
+def _number_forms(number: str, region: str | None) -> st.SearchStrategy[Any]:
+    """``number`` (E.164) written otherwise: without the '+', after '00', spaced; an example number of ``region``
+    (or the US) in national and international form; or no number at all (junk, too long, not a string)."""
+    digits = number.removeprefix("+")
+    example = phonenumbers.example_number(region or "US")
+    formats = (phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    written = [phonenumbers.format_number(example, kind) for kind in formats]
+    fixed = [digits, "00" + digits, f"+{digits[:2]} {digits[2:6]}-{digits[6:]}", f" {number} ", *written]
+    fixed += [w.replace(" ", "") for w in written] + ["anonymous", "", "+", "12", "+0123456", "9" * 70, "+1" + "2" * 20]
+    return st.sampled_from(fixed) | st.text(max_size=16) | st.integers(0, 10**12) | st.none()
+
+
+def other_numbers(items: list[Any], vendor: str, batch: Any) -> None:
+    """Write the phone numbers of each payload of ``items`` otherwise (``_number_forms``), as drawn from ``batch``."""
+    adapter = callstatus.get_adapter(vendor)
+    for item in items:
+        found = adapter.locate(item)
+        if found is None:
+            continue
+        for plan in adapter.fields:
+            for getter in plan.getters if plan.kind == "phone" else ():
+                holder: Any = item if getter.from_root else found[1]
+                for key in getter.keys[:-1]:
+                    holder = holder.get(key) if isinstance(holder, dict) else None
+                value = holder.get(getter.keys[-1]) if isinstance(holder, dict) else None
+                if isinstance(value, str):
+                    holder[getter.keys[-1]] = batch.draw(_number_forms(value, adapter.region))

@@ -137,6 +137,8 @@ class Adapter:
     """Where the vendor's timestamps without an offset are read (the table's ``timezone``)."""
     analysis: Mapping[str, tuple[Getter, ...]] = attrs.field(factory=dict, repr=False)
     """Analysis key -> its paths, first present wins (the record's ``analysis``)."""
+    region: str | None = attrs.field(default=None, repr=False)
+    """Where the vendor's national phone numbers are read (the table's ``default_region``); None: nowhere."""
 
     def locate(self, payload: Mapping[str, Any]) -> tuple[Shape, Mapping[str, Any]] | None:
         """The first shape that fits the payload, and the record object it finds."""

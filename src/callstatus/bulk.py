@@ -24,10 +24,11 @@ import orjson
 
 from . import sqlplan
 from .canonical import COLUMNS, to_row
+from .convert import e164
 from .errors import Error, UsageError
 from .normalize import normalize_row
 from .registry import Registry, default_registry
-from .sqlplan import DUCKDB, careful_select, column_types, compile_select, outcome_columns, outcome_table
+from .sqlplan import DUCKDB, Dialect, careful_select, column_types, compile_select, outcome_columns, outcome_table
 
 __all__ = ["BulkSummary", "normalize_file"]
 
@@ -40,6 +41,9 @@ _DATE_PARTS = ("year", "month", "day")
 _KEY_HASH = "CASE WHEN starts_with(ltrim(raw), '{') THEN try(hash(json_keys(raw))) END"
 """A row's key set, as one number: rows are grouped by it (a 64-bit hash, so two key lists sharing one is a
 2^-64 chance)."""
+_E164_FUNCTION = "callstatus_e164"
+_PHONES = Dialect(phones=_E164_FUNCTION)
+"""DuckDB, reading numbers not written in E.164 with ``_e164``: such rows stay on the SQL path."""
 _TWICE = "len(json_keys(raw)) <> len(list_distinct(json_keys(raw)))"
 """A row giving a top-level key twice: SQL would read the first, ``normalize()`` reads the last (as JSON
 decoders do). Key sets ``key_groups`` sees are checked once per set; the rest, row by row."""
@@ -76,6 +80,12 @@ class _Sources:
         """The file a row of ``lines`` came from, and its position there."""
         index = bisect.bisect_right(self.starts, pos) - 1
         return self.names[index], pos - self.starts[index]
+
+
+def _e164(value: str | None, region: str) -> str | None:
+    """``convert.e164`` of a number the select finds not written in E.164 (``region`` '' for none): what
+    ``normalize()`` reads it as, None where it reads none."""
+    return None if value is None else e164(value, "", "", region or None)
 
 
 def normalize_file(
@@ -125,6 +135,14 @@ def normalize_file(
             connection.execute(f"SET threads = {int(threads)}")
         show_progress = sys.stderr.isatty() if progress is None else progress
         connection.execute(f"SET enable_progress_bar = {'true' if show_progress else 'false'}")
+        connection.create_function(  # an exception (none known) gives NULL: normalize() decides that row
+            _E164_FUNCTION,
+            _e164,
+            ["VARCHAR", "VARCHAR"],
+            "VARCHAR",
+            null_handling="special",
+            exception_handling="return_null",
+        )
         _load(connection, "CREATE TEMP TABLE outcomes AS", outcome_columns(DUCKDB), outcome_table(adapters))
         sources = _read(connection, paths, kinds)
         connection.execute("SET preserve_insertion_order = false")  # each row carries its position from here
@@ -197,7 +215,7 @@ def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[
     """(which rows of ``lines``, the select for them): one per group of key sets (``sqlplan.key_groups``), one
     flagging careful the rows no table fits or that are no JSON object, and the full select for every other row."""
     if not sqlplan.KEYED[1]:
-        yield "true", compile_select(adapters, detect=detect).sql
+        yield "true", compile_select(adapters, detect=detect, dialect=_PHONES).sql
         return
     found = connection.execute(
         "SELECT keyed, n, json_keys(sample) FROM (SELECT keyed, count(*) AS n, any_value(raw) AS sample FROM lines "
@@ -206,12 +224,15 @@ def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[
     ).fetchall()
     groups, careful = sqlplan.key_groups(adapters, found)
     for hashes, keys in groups:
-        yield f"keyed IN ({sqlplan.in_list(hashes)})", compile_select(adapters, detect=detect, keys=keys).sql
+        yield (
+            f"keyed IN ({sqlplan.in_list(hashes)})",
+            compile_select(adapters, detect=detect, dialect=_PHONES, keys=keys).sql,
+        )
     rest = sqlplan.outside([keyed for hashes, _ in groups for keyed in hashes] + careful)
     yield f"keyed IS NULL OR keyed IN ({sqlplan.in_list(careful)}) OR ({rest} AND {_TWICE})", careful_select().sql
     rest += f" AND NOT {_TWICE}"
     if connection.execute(f"SELECT count(*) FROM lines WHERE {rest}").fetchall()[0][0]:
-        yield rest, compile_select(adapters, detect=detect).sql
+        yield rest, compile_select(adapters, detect=detect, dialect=_PHONES).sql
 
 
 def _input(path: Path) -> Input:

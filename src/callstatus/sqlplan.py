@@ -1,8 +1,9 @@
 """A vendor table compiled into one SQL select over raw JSON text: the hot path of ``normalize()``, as a query.
 
 Every row the select can decide exactly as ``normalize()`` would gets its canonical columns; every other row (a
-value in another spelling, a number that needs ``phonenumbers``, a timestamp with an offset, a wrong type, a
-shape it cannot tell, detection between tables) is flagged ``careful`` and left to ``normalize()``. The outcome
+value in another spelling, a number that needs ``phonenumbers`` unless the dialect names a function reading it,
+a timestamp in an odd form, a wrong type, a shape it cannot tell, detection between tables) is flagged ``careful``
+and left to ``normalize()``. The outcome
 of each (status, reason, connected) combination is not re-derived in SQL: it is a lookup table computed by the
 library itself (``outcome_rows``), so the two paths cannot disagree on the laws. Dialects: DuckDB (``bulk``) and
 Spark SQL (``spark``), from the same plan; only the few functions in ``Dialect`` differ.
@@ -73,6 +74,14 @@ class Dialect:
     text = "VARCHAR"
     timestamp = "TIMESTAMPTZ"
     wide = "HUGEINT"  # an integer wider than BIGINT, to range-check one
+
+    phones: str | None
+    """A SQL function (text, region or '') giving what ``convert.e164`` makes of a number not written in E.164
+    (``12137771234``, a national ``09876543210``), NULL for no number: ``bulk`` registers one. None: such a number
+    sends its row to the careful path."""
+
+    def __init__(self, phones: str | None = None) -> None:
+        self.phones = phones
 
     def quote(self, text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
@@ -810,6 +819,15 @@ class _Slot:
     def enum(self, d: Dialect, name: str, adapter: Adapter) -> str:
         return self.derive(_enum(d, name, self.s, adapter))
 
+    def phone(self, d: Dialect, region: str | None) -> str:
+        """The number in E.164: as written, else read by ``d.phones``; NULL for no number (not a string, or not
+        read)."""
+        read = f"{d.phones}({self.s}, {d.quote(region or '')})"
+        return self.derive(
+            f"(CASE WHEN {_is_string(self.t)} THEN (CASE WHEN {d.full_match(self.s, _E164)} THEN {self.s} "
+            f"ELSE {read} END) END)"
+        )
+
 
 def _accepts(d: Dialect, plan: FieldPlan, getter: Getter, slot: _Slot, adapter: Adapter) -> str:
     """Whether the present value passes the fast path's type test and converts there (else: careful)."""
@@ -821,6 +839,8 @@ def _accepts(d: Dialect, plan: FieldPlan, getter: Getter, slot: _Slot, adapter: 
         return f"({_is_boolean(t)} OR {slot.number(d)} >= 0)"
     if kind == "text":
         return _is_string(t)
+    if kind == "phone" and d.phones is not None:
+        return f"({slot.phone(d, adapter.region)} IS NOT NULL)"
     if kind == "phone":
         return f"({_is_string(t)} AND {d.full_match(s, _E164)})"
     if kind == "raw":
@@ -854,6 +874,8 @@ def _epoch_limit(fmt: str) -> int:
 def _convert(d: Dialect, plan: FieldPlan, getter: Getter, slot: _Slot, adapter: Adapter) -> str:
     kind = plan.kind
     s = slot.s
+    if kind == "phone" and d.phones is not None:
+        return slot.phone(d, adapter.region)
     if kind in ("text", "phone"):
         return s
     if kind == "raw":

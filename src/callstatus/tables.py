@@ -623,4 +623,5 @@ def compile_table(spec: TableSpec, source: str = "<table>") -> Adapter:
         api=None if spec.api is None else compile_api(spec.api, spec.vendor.id, statuses, source),
         analysis=analysis,
         zone=zone,
+        region=read.region,
     )
