@@ -10,10 +10,11 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 import attrs
 import orjson
@@ -22,12 +23,21 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from vendor_cases import comparable, expected_row, expected_rows, other_numbers, payload_of, unknown_statuses
+from vendor_cases import (
+    comparable,
+    expected_row,
+    expected_rows,
+    other_numbers,
+    payload_of,
+    table,
+    unknown_statuses,
+)
 
 import callstatus
-from callstatus import export, sqlplan
+from callstatus import Registry, export, sqlplan
 from callstatus.bulk import BulkSummary, normalize_file, rows
 from callstatus.canonical import to_row
+from callstatus.tables import compile_table, parse_table
 from callstatus.testing import payloads
 
 VENDORS = callstatus.vendors()
@@ -55,11 +65,13 @@ def _check(
     keyed: tuple[int, int] | None = None,
     sets: int | None = None,
     cuts: Sequence[int] = (),
+    registry: Registry | None = None,
 ) -> BulkSummary:
     """``keyed``: ``sqlplan.KEYED`` for the run, which key sets get a lighter select (``FULL``: none, every row
     through the full select; by default, in files this small, one select per set of tables the rows may fit).
     ``sets``: ``sqlplan.KEY_SETS``, how many of the most frequent key sets are looked at (the rest: the full one).
-    ``cuts``: where ``items`` are split into files of their own (every other one gzipped), read in one run."""
+    ``cuts``: where ``items`` are split into files of their own (every other one gzipped), read in one run.
+    ``registry``: the tables both paths read (the library's by default)."""
     bounds = [0, *cuts, len(items)]
     starts = {}
     for index, (start, end) in enumerate(itertools.pairwise(bounds)):
@@ -71,14 +83,14 @@ def _check(
     sqlplan.KEYED = keyed or saved[0]
     sqlplan.KEY_SETS = saved[1] if sets is None else sets
     try:
-        summary = normalize_file(list(starts) if cuts else source, vendor, out=out, position=True)
+        summary = normalize_file(list(starts) if cuts else source, vendor, out=out, position=True, registry=registry)
     finally:
         sqlplan.KEYED, sqlplan.KEY_SETS = saved
     got: dict[int, list[str]] = {}
     for row in rows(out):
         at = starts[row.pop("source")] + row.pop("position")
         got.setdefault(at, []).append(_text(comparable(row)))
-    expected = [expected_rows(item, vendor) for item in items]  # normalize_many's reading of each line
+    expected = [expected_rows(item, vendor, registry) for item in items]  # normalize_many's reading of each line
     assert summary.rows == sum(len(results) for results in expected)
     assert summary.rejected == sum(result is None for results in expected for result in results)
     assert summary.by_sql + summary.by_normalize == sum(len(found) for found in got.values())
@@ -145,6 +157,47 @@ def test_numbers_phonenumbers_reads_keep_their_rows_on_the_sql_path(tmp_path: Pa
     unreadable = dict(bland, to="anonymous")  # no number: normalize() logs it (or raises, strict)
     summary = _check(tmp_path, [webhook, bland, unreadable], None)
     assert (summary.by_sql, summary.by_normalize) == (2, 1)
+
+
+ZONES = ["Asia/Kolkata", "America/New_York", "Europe/London", "Australia/Lord_Howe", "America/Sao_Paulo"]
+"""Zones for Exotel's table: its own (no change since 1945), and zones whose clocks change (by an hour, by half an
+hour, or no longer)."""
+
+
+def _exotel_in(zone: str) -> Registry:
+    text = table("exotel").read_text().replace('timezone = "Asia/Kolkata"', f"timezone = {zone!r}")
+    return Registry({"exotel": compile_table(parse_table(text, "exotel.toml"), "exotel.toml")})
+
+
+@settings(SLOW, max_examples=12)
+@given(batch=st.data())
+def test_naive_times_are_read_in_the_tables_zone_as_normalize_reads_them(tmp_path: Path, batch: st.DataObject) -> None:
+    """Exotel writes local times without an offset: SQL reads them in the table's zone, as Python does, around
+    each change of the clocks (a skipped or repeated hour included) and outside the years it reads them in."""
+    zone = batch.draw(st.sampled_from(ZONES))
+    registry = _exotel_in(zone)
+    changes = [datetime(1970, 1, 1) + timedelta(microseconds=at) for at in sqlplan._local_offsets(ZoneInfo(zone))[0]]
+    seconds = st.sampled_from([0, -1]) | st.integers(-7200, 7200)  # on a change, just before, within two hours
+    near = st.tuples(st.sampled_from(changes), seconds).map(lambda a: a[0] + timedelta(seconds=a[1]))
+    moments = near | st.datetimes(datetime(1960, 1, 1), datetime(2110, 1, 1))
+    written = st.tuples(moments, st.sampled_from([" ", "T"]), st.sampled_from(["seconds", "milliseconds", "auto"]))
+    texts = written.map(lambda a: a[0].isoformat(sep=a[1], timespec=a[2])) | st.sampled_from(["2024-01-01 10:00:00Z"])
+    call = payload_of("exotel", "details_busy")["Call"]
+    items = [
+        {"Call": dict(call, Sid=f"c{i}", DateCreated=batch.draw(texts), StartTime=batch.draw(texts),
+                      EndTime=batch.draw(texts))}
+        for i in range(batch.draw(st.integers(1, 8)))
+    ]  # fmt: skip
+    _check(tmp_path, items, "exotel", registry=registry)
+
+
+def test_exotels_local_times_keep_its_rows_on_the_sql_path(tmp_path: Path) -> None:
+    """Exotel's documented rows give local times in India: the select reads them, none goes to normalize()."""
+    items = [payload_of("exotel", name) for name in ("details_busy", "details_completed_outbound_api")]
+    assert items[0]["Call"]["DateCreated"] == "2024-01-01 10:00:00"
+    summary = _check(tmp_path, items, "exotel")
+    assert (summary.by_sql, summary.by_normalize) == (2, 0)
+    assert "2024-01-01 04:30:00+00:00" in {str(row["created_at"]) for row in rows(tmp_path / "out.parquet")}
 
 
 @SLOW

@@ -16,7 +16,7 @@ import phonenumbers
 from hypothesis import strategies as st
 
 import callstatus
-from callstatus import CallRecord, Error
+from callstatus import CallRecord, Error, Registry
 from callstatus.canonical import to_row
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,11 +88,11 @@ def expected_row(payload: Any, vendor: str | None) -> dict[str, Any] | None:
         return None
 
 
-def expected_rows(payload: Any, vendor: str | None) -> list[dict[str, Any] | None]:
+def expected_rows(payload: Any, vendor: str | None, registry: Registry | None = None) -> list[dict[str, Any] | None]:
     """What ``normalize_many`` makes of ``payload`` as one NDJSON line: a comparable row per record (an array or a
     list response holds several), None for each one it refuses."""
     line = payload if isinstance(payload, bytes) else orjson.dumps(payload)
-    results = callstatus.normalize_each([line], vendor)
+    results = callstatus.normalize_each([line], vendor, registry=registry)
     return [None if isinstance(result, Error) else comparable(to_row(result)) for result in results]
 
 

@@ -11,9 +11,10 @@ Spark SQL (``spark``), from the same plan; only the few functions in ``Dialect``
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import attrs
@@ -65,6 +66,9 @@ per set of 10,000 rows or more took 12.5 s for 1M rows, one per set of tables 6.
 measured was slower for it."""
 KEY_SETS = 1_000
 """How many of an input's most frequent key sets ``key_groups`` is given."""
+_LOCAL_YEARS = (1970, 2100)
+"""A naive timestamp of a table whose zone is not UTC is read by the select between these years (local time);
+the careful path reads any other."""
 _NUMBER_STARTS = "('-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9')"
 
 
@@ -847,9 +851,10 @@ def _accepts(d: Dialect, plan: FieldPlan, getter: Getter, slot: _Slot, adapter: 
         return f"({_is_string(t)} AND {slot.enum(d, plan.name, adapter)} IS NOT NULL)"
     if kind == "time":
         fmt = getter.format or plan.format or "iso8601"
+        if fmt == "iso8601" and adapter.zone is not UTC:
+            return _zoned(d, slot, adapter.zone)[0]
         if fmt == "iso8601":
-            offset = f"{_OFFSET}?" if adapter.zone is UTC else _OFFSET  # naive: read in the vendor's zone
-            return f"({_is_string(t)} AND {d.full_match(s, _ISO + offset)} AND {slot.iso(d)} IS NOT NULL)"
+            return f"({_is_string(t)} AND {d.full_match(s, _ISO + _OFFSET + '?')} AND {slot.iso(d)} IS NOT NULL)"
         if fmt == "rfc2822":
             return (  # '-0000', an unknown offset, is read in the vendor's zone: the careful path
                 f"({_is_string(t)} AND {d.full_match(s, _RFC2822)} AND NOT {d.ends_with(s, '-0000')} "
@@ -865,6 +870,54 @@ def _accepts(d: Dialect, plan: FieldPlan, getter: Getter, slot: _Slot, adapter: 
         whole = f"({_is_integer(t, s)} OR ({_is_string(t)} AND {d.full_match(s, '[0-9]{1,15}')}))"
         return f"({whole} AND TRY_CAST({s} AS {d.wide}) + {plan.offset} BETWEEN 1 AND 9223372036854775807)"
     raise AssertionError(kind)
+
+
+def _zoned(d: Dialect, slot: _Slot, zone: tzinfo) -> tuple[str, str]:
+    """Whether an ISO 8601 text passes, and its timestamp: as its offset says, or naive and read in ``zone`` as
+    ``convert.timestamp`` reads it (``_local_offsets``)."""
+    t, s, iso = slot.t, slot.s, slot.iso(d)  # a naive text is read as UTC there: its local time
+    starts, offsets, end = _local_offsets(zone)
+    offset = slot.derive(d.full_match(s, _ISO + _OFFSET))
+    local = d.micros(iso)
+    window = f"{local} >= {starts[0]} AND {local} < {end}"
+    accepted = f"({_is_string(t)} AND {iso} IS NOT NULL AND ({offset} OR ({d.full_match(s, _ISO)} AND {window})))"
+
+    def at(low: int, high: int) -> str:  # the offset of starts[low:high + 1] holding at ``local``
+        if low == high:
+            return str(offsets[low])
+        middle = (low + high + 1) // 2
+        return f"(CASE WHEN {local} < {starts[middle]} THEN {at(low, middle - 1)} ELSE {at(middle, high)} END)"
+
+    value = f"(CASE WHEN {offset} THEN {iso} ELSE {d.from_micros(f'{local} - {at(0, len(starts) - 1)}')} END)"
+    return accepted, value
+
+
+@functools.cache
+def _local_offsets(zone: tzinfo) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+    """``zone``'s offsets by local time between ``_LOCAL_YEARS``, as ``convert.timestamp`` reads a naive time
+    (``replace(tzinfo=zone)``, fold 0: a time a change skips or repeats takes the offset before it). The local
+    times from which each offset holds, the offsets and the window's end, in microseconds (local times read as
+    UTC). Offsets are compared a day apart and each change found to the second: no zone changes twice in a day."""
+    epoch, micro, second = datetime(1970, 1, 1), timedelta(microseconds=1), timedelta(seconds=1)
+
+    def offset(moment: datetime) -> int:
+        found = moment.replace(tzinfo=zone).utcoffset()
+        return 0 if found is None else found // micro
+
+    first, end = (datetime(year, 1, 1) for year in _LOCAL_YEARS)
+    starts, offsets = [first], [offset(first)]
+    day = first
+    while day < end:
+        following = day + timedelta(days=1)
+        if offset(following) != offsets[-1]:
+            low, high = 0, 86_400  # seconds into ``day``: the old offset at ``low``, the new one at ``high``
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if offset(day + middle * second) == offsets[-1] else (low, middle)
+            starts.append(day + high * second)
+            offsets.append(offset(starts[-1]))
+        day = following
+    return tuple((moment - epoch) // micro for moment in starts), tuple(offsets), (end - epoch) // micro
 
 
 def _epoch_limit(fmt: str) -> int:
@@ -883,7 +936,7 @@ def _convert(d: Dialect, plan: FieldPlan, getter: Getter, slot: _Slot, adapter: 
     if kind == "time":
         fmt = getter.format or plan.format or "iso8601"
         if fmt == "iso8601":
-            return slot.iso(d)
+            return slot.iso(d) if adapter.zone is UTC else _zoned(d, slot, adapter.zone)[1]
         if fmt == "rfc2822":
             return slot.rfc2822(d)
         if fmt == "epoch_ms":
