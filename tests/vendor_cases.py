@@ -138,18 +138,56 @@ def _number_forms(number: str, region: str | None) -> st.SearchStrategy[Any]:
     return st.sampled_from(fixed) | st.text(max_size=16) | st.integers(0, 10**12) | st.none()
 
 
-def other_numbers(items: list[Any], vendor: str, batch: Any) -> None:
-    """Write the phone numbers of each payload of ``items`` otherwise (``_number_forms``), as drawn from ``batch``."""
+def _rewrite(items: list[Any], vendor: str, getters: Any, draw: Any) -> None:
+    """Replace each value of each payload of ``items`` found at one of ``getters`` by ``draw(value, getter)``."""
     adapter = callstatus.get_adapter(vendor)
     for item in items:
         found = adapter.locate(item)
         if found is None:
             continue
-        for plan in adapter.fields:
-            for getter in plan.getters if plan.kind == "phone" else ():
-                holder: Any = item if getter.from_root else found[1]
-                for key in getter.keys[:-1]:
-                    holder = holder.get(key) if isinstance(holder, dict) else None
-                value = holder.get(getter.keys[-1]) if isinstance(holder, dict) else None
-                if isinstance(value, str):
-                    holder[getter.keys[-1]] = batch.draw(_number_forms(value, adapter.region))
+        for getter in getters:
+            holder: Any = item if getter.from_root else found[1]
+            for key in getter.keys[:-1]:
+                holder = holder.get(key) if isinstance(holder, dict) else None
+            if isinstance(holder, dict) and getter.keys[-1] in holder:
+                holder[getter.keys[-1]] = draw(holder[getter.keys[-1]], getter)
+
+
+def other_numbers(items: list[Any], vendor: str, batch: Any) -> None:
+    """Write the phone numbers of each payload of ``items`` otherwise (``_number_forms``), as drawn from ``batch``."""
+    adapter = callstatus.get_adapter(vendor)
+    getters = [getter for plan in adapter.fields if plan.kind == "phone" for getter in plan.getters]
+    _rewrite(
+        items,
+        vendor,
+        getters,
+        lambda value, _: batch.draw(_number_forms(value, adapter.region)) if isinstance(value, str) else value,
+    )
+
+
+_ODD_NUMBERS = ["", " 1", "1e9", "1_000", "1.5", "-0", "0", "+5", "00017", "253402300799", "253402300800", "9" * 20]
+
+
+def other_codes(items: list[Any], vendor: str, batch: Any) -> None:
+    """Write the epoch times and reason codes of each payload of ``items`` otherwise: digits as a JSON integer or a
+    string, another number, or odd text; drawn from ``batch``."""
+    adapter = callstatus.get_adapter(vendor)
+    getters = [
+        getter
+        for plan in adapter.fields
+        if plan.kind == "time"
+        for getter in plan.getters
+        if (getter.format or plan.format or "iso8601").startswith("epoch")
+    ]
+    getters += [getter for vocabulary in adapter.reasons for getter in vocabulary.getters]
+    numbers = st.integers(-(10**3), 10**15) | st.integers(-(10**20), 10**20)
+    forms = st.sampled_from(_ODD_NUMBERS) | numbers | numbers.map(str) | st.floats(0, 1e13).map(str)
+
+    def draw(value: Any, getter: Any) -> Any:
+        if isinstance(value, str) and value.isdigit() and batch.draw(st.booleans()):
+            return int(value) if batch.draw(st.booleans()) else value.zfill(len(value) + 1)
+        if isinstance(value, int) and batch.draw(st.booleans()):
+            return str(value)
+        return batch.draw(forms) if batch.draw(st.booleans()) else value
+
+    _rewrite(items, vendor, getters, draw)

@@ -37,8 +37,9 @@ OUTCOME_COLUMNS = (
     ("o_reason", "text"), ("o_ended_by", "text"), ("o_answered_by", "text"), ("o_retry", "BOOLEAN"),
     ("o_over", "BOOLEAN"), ("needs", "BOOLEAN"), ("key", "text"),
 )  # fmt: skip
-"""The lookup table's columns and types ("text": the dialect's): vendor, status vocabulary and raw spelling, reason
-vocabulary (-1: none) and raw spelling ('' for none), connected state (0 unknown, 1 no, 2 yes), the outcome, and
+"""The lookup table's columns and types ("text": the dialect's): vendor, status vocabulary and raw spelling (for a
+record without one, -2 minus the index of its shape, which gives the status, and ''), reason vocabulary (-1: none)
+and raw spelling ('' for none), connected state (0 unknown, 1 no, 2 yes), the outcome, and
 whether it depends on the connected state (then a talk time the fast path cannot read sends the row to the careful
 path), and the row's key (the first six joined by U+001F, as the select builds it)."""
 
@@ -51,8 +52,10 @@ _RFC2822 = (
     + _CLOCK
     + r" [+-]([01][0-9]|2[0-3])[0-5][0-9]"
 )
+_INTEGER = r"0|-?[1-9][0-9]{0,17}"
 _NUMERIC = r"-?[0-9]{1,15}(\.[0-9]{1,15})?"  # a numeric string float() and DuckDB read alike
 _LAST_MILLISECOND = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z: later epochs are not a datetime in Python
+_LAST_SECOND = 253_402_300_799
 _MS_ABOVE = 99_999_999_999  # convert.timestamp reads 1e11 and more as milliseconds
 _STAGES = (
     "parsed", "texts", "qtyped", "qmarked", "shaped", "scored", "ranked", "located", "sliced", "typed", "marked",
@@ -210,20 +213,23 @@ def outcome_rows(adapter: Adapter) -> Iterator[tuple[Any, ...]]:
             meaning = reason_vocabulary.meaning(raw)
             if meaning is not None:
                 reasons.append((index, raw, meaning))
-    for sv, vocabulary in enumerate(adapter.statuses):
-        for raw in vocabulary.values:
-            status = vocabulary.meaning(raw)
-            if status is None:
-                continue
-            for rv, reason_raw, reason in reasons:
-                fixed = status.alone if reason is None else status.outcomes[reason.index]
-                for state in range(len(CONNECTED_STATES)):
-                    outcome = fixed or status.by_connected[0 if reason is None else reason.index + 1][state]
-                    yield (
-                        adapter.id, sv, raw, rv, reason_raw, state, _value(outcome.status), _value(outcome.reason),
-                        _value(outcome.ended_by), _value(outcome.answered_by), outcome.vendor_may_retry,
-                        bool(outcome.over), fixed is None,
-                    )  # fmt: skip
+    statuses = [
+        (sv, raw, status)
+        for sv, vocabulary in enumerate(adapter.statuses)
+        for raw in vocabulary.values
+        if (status := vocabulary.meaning(raw)) is not None
+    ]
+    statuses += [(-2 - i, "", shape.status) for i, shape in enumerate(adapter.shapes) if shape.status is not None]
+    for sv, raw, status in statuses:
+        for rv, reason_raw, reason in reasons:
+            fixed = status.alone if reason is None else status.outcomes[reason.index]
+            for state in range(len(CONNECTED_STATES)):
+                outcome = fixed or status.by_connected[0 if reason is None else reason.index + 1][state]
+                yield (
+                    adapter.id, sv, raw, rv, reason_raw, state, _value(outcome.status), _value(outcome.reason),
+                    _value(outcome.ended_by), _value(outcome.answered_by), outcome.vendor_may_retry,
+                    bool(outcome.over), fixed is None,
+                )  # fmt: skip
 
 
 def key_groups(
@@ -663,8 +669,9 @@ class _Vendor:
 
         return self._first(plan.getters, value, ok)
 
-    def _vocabulary(self, vocabularies: Sequence[Sequence[Getter]]) -> tuple[str, str, str]:
-        """(vocabulary index or -1, raw string or '', ok): the first present path of any vocabulary."""
+    def _vocabulary(self, vocabularies: Sequence[Sequence[Getter]], integers: bool) -> tuple[str, str, str]:
+        """(vocabulary index or -1, raw string or '', ok): the first present path of any vocabulary. ``integers``:
+        a JSON integer is read as its digits too (a reason code, as ``normalize()`` reads one)."""
         p = self.slots
         present = [
             (index, self._slot(getter)) for index, getters in enumerate(vocabularies) for getter in self._live(getters)
@@ -673,11 +680,14 @@ class _Vendor:
             return "-1", "''", "true"
         index = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN {i}" for i, k in present) + " ELSE -1 END)"
         raw = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN {p.s(k)}" for _, k in present) + " ELSE '' END)"
-        ok = (
-            "(CASE "
-            + " ".join(f"WHEN {p.present(k)} THEN {_is_string(p.t(k))}" for _, k in present)
-            + " ELSE true END)"
-        )
+
+        def readable(k: tuple[bool, tuple[str, ...]]) -> str:
+            if not integers:
+                return _is_string(p.t(k))
+            written = self.d.full_match(p.s(k), _INTEGER)  # as Python writes it: no '-0', within 64 bits
+            return f"({_is_string(p.t(k))} OR ({_is_integer(p.t(k), p.s(k))} AND {written}))"
+
+        ok = "(CASE " + " ".join(f"WHEN {p.present(k)} THEN {readable(k)}" for _, k in present) + " ELSE true END)"
         return index, raw, ok
 
     def _read(self) -> list[str]:
@@ -696,7 +706,7 @@ class _Vendor:
         if connected is not None and self._live(connected.getters):
             out += [(self._field(connected)[1], f"a{k}_connected"), (self._connected_state(), f"c{k}")]
         for prefix, vocabularies in (("s", self.adapter.statuses), ("r", self.adapter.reasons)):
-            index, raw, ok = self._vocabulary([v.getters for v in vocabularies])
+            index, raw, ok = self._vocabulary([v.getters for v in vocabularies], integers=prefix == "r")
             out += [(index, f"{prefix}v{k}"), (raw, f"{prefix}r{k}"), (ok, f"{prefix}ok{k}")]
         self._reads = out
         return out
@@ -781,7 +791,8 @@ class _Vendor:
         connected = f"c{k}" if f"a{k}_connected" in {name for _, name in self.reads()} else "0"
         vendor = self.d.quote(self.adapter.id)
         text = self.d.text
-        parts = f"{vendor}, CAST(sv{k} AS {text}), sr{k}, CAST(rv{k} AS {text}), rr{k}, CAST({connected} AS {text})"
+        status = f"CASE WHEN sv{k} = -1 THEN -2 - {self.si} ELSE sv{k} END"  # none: the shape's, if it has one
+        parts = f"{vendor}, CAST({status} AS {text}), sr{k}, CAST(rv{k} AS {text}), rr{k}, CAST({connected} AS {text})"
         return f"CASE WHEN sok{k} AND rok{k} THEN concat_ws(chr(31), {parts}) END"
 
     def _connected_state(self) -> str:
@@ -860,15 +871,15 @@ def _accepts(d: Dialect, plan: FieldPlan, getter: Getter, slot: _Slot, adapter: 
                 f"({_is_string(t)} AND {d.full_match(s, _RFC2822)} AND NOT {d.ends_with(s, '-0000')} "
                 f"AND {slot.rfc2822(d)} IS NOT NULL)"
             )
-        if fmt in ("epoch", "epoch_ms", "auto"):
-            return f"({_is_integer(t, s)} AND TRY_CAST({s} AS {d.wide}) BETWEEN 0 AND {_epoch_limit(fmt)})"
+        if fmt in ("epoch_s", "epoch_ms", "auto"):  # auto reads a string as ISO 8601
+            whole = _is_integer(t, s) if fmt == "auto" else _whole(d, t, s)
+            return f"({whole} AND TRY_CAST({s} AS {d.wide}) BETWEEN 0 AND {_epoch_limit(fmt)})"
         return "false"  # any other format: the careful path reads it
     if kind in ("duration", "number"):
         low = "0.0" if kind == "duration" else "-1e308"
         return f"({_scaled(d, plan, getter, slot)} BETWEEN {low} AND 1e308)"
     if kind == "integer":
-        whole = f"({_is_integer(t, s)} OR ({_is_string(t)} AND {d.full_match(s, '[0-9]{1,15}')}))"
-        return f"({whole} AND TRY_CAST({s} AS {d.wide}) + {plan.offset} BETWEEN 1 AND 9223372036854775807)"
+        return f"({_whole(d, t, s)} AND TRY_CAST({s} AS {d.wide}) + {plan.offset} BETWEEN 1 AND 9223372036854775807)"
     raise AssertionError(kind)
 
 
@@ -920,8 +931,15 @@ def _local_offsets(zone: tzinfo) -> tuple[tuple[int, ...], tuple[int, ...], int]
     return tuple((moment - epoch) // micro for moment in starts), tuple(offsets), (end - epoch) // micro
 
 
+def _whole(d: Dialect, t: str, s: str) -> str:
+    """A JSON integer, or a string of digits (``convert.number`` reads both alike)."""
+    return f"({_is_integer(t, s)} OR ({_is_string(t)} AND {d.full_match(s, '[0-9]{1,15}')}))"
+
+
 def _epoch_limit(fmt: str) -> int:
-    return _LAST_MILLISECOND if fmt == "epoch_ms" else _MS_ABOVE  # epoch, auto: whole seconds below 1e11
+    """The last epoch the select reads: ``auto`` reads larger numbers as milliseconds, seconds give a datetime
+    until the end of 9999."""
+    return {"epoch_ms": _LAST_MILLISECOND, "epoch_s": _LAST_SECOND}.get(fmt, _MS_ABOVE)
 
 
 def _convert(d: Dialect, plan: FieldPlan, getter: Getter, slot: _Slot, adapter: Adapter) -> str:
@@ -941,7 +959,7 @@ def _convert(d: Dialect, plan: FieldPlan, getter: Getter, slot: _Slot, adapter: 
             return slot.rfc2822(d)
         if fmt == "epoch_ms":
             return d.from_micros(f"TRY_CAST({s} AS BIGINT) * 1000")
-        if fmt in ("epoch", "auto"):
+        if fmt in ("epoch_s", "auto"):
             return d.from_micros(f"TRY_CAST({s} AS BIGINT) * 1000000")
         return f"CAST(NULL AS {d.timestamp})"
     if kind in ("duration", "number"):
