@@ -29,6 +29,7 @@ from vendor_cases import (
     expected_rows,
     other_codes,
     other_numbers,
+    other_spellings,
     payload_of,
     table,
     unknown_statuses,
@@ -158,18 +159,31 @@ def test_epoch_times_and_reason_codes_in_any_form_read_as_normalize_reads_them(
     _check(tmp_path, items, batch.draw(st.sampled_from([vendor, None])), keyed=batch.draw(KEYED))
 
 
-def test_epoch_strings_reason_codes_and_a_shapes_status_keep_rows_on_the_sql_path(tmp_path: Path) -> None:
+@settings(SLOW, max_examples=20)
+@given(batch=st.data())
+def test_enum_values_in_other_spellings_read_as_normalize_reads_them(tmp_path: Path, batch: st.DataObject) -> None:
+    """Atoms' webhooks write ``telephonyOutbound`` where its API writes ``telephony_outbound``: any spelling the
+    table knows, or text it does not, gives normalize()'s record."""
+    vendor = batch.draw(st.sampled_from(VENDORS))
+    items = batch.draw(st.lists(payloads(vendor), min_size=1, max_size=10))
+    other_spellings(items, vendor, batch)
+    _check(tmp_path, items, batch.draw(st.sampled_from([vendor, None])), keyed=batch.draw(KEYED))
+
+
+def test_epoch_strings_reason_codes_spellings_and_a_shapes_status_keep_rows_on_the_sql_path(tmp_path: Path) -> None:
     """FreeSWITCH's CDRs (epoch seconds as strings), Plivo's CDRs (no status: the shape says ended; the reason a
-    JSON integer) and Bolna's webhooks (an integer hangup code) are decided by the select."""
+    JSON integer), Bolna's webhooks (an integer hangup code) and Atoms' (a camelCase direction) are decided by the
+    select."""
     names = [
         ("freeswitch", "cdr_user_busy"),
         ("plivo", "cdr_end_of_xml"),
         ("bolna", "webhook_failed_invalid_number_code"),
+        ("atoms", "webhook_pre_conversation"),  # conversationType: telephonyOutbound
     ]
     items = [payload_of(vendor, name) for vendor, name in names]
     assert items[0]["variables"]["start_epoch"] == "1732960000" and isinstance(items[1]["hangup_cause_code"], int)
     summary = _check(tmp_path, items, None)
-    assert (summary.by_sql, summary.by_normalize) == (3, 0)
+    assert (summary.by_sql, summary.by_normalize) == (4, 0)
 
 
 def test_numbers_phonenumbers_reads_keep_their_rows_on_the_sql_path(tmp_path: Path) -> None:

@@ -191,3 +191,23 @@ def other_codes(items: list[Any], vendor: str, batch: Any) -> None:
         return batch.draw(forms) if batch.draw(st.booleans()) else value
 
     _rewrite(items, vendor, getters, draw)
+
+
+def _camel(text: str) -> str:
+    head, *rest = text.replace("-", "_").split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def other_spellings(items: list[Any], vendor: str, batch: Any) -> None:
+    """Write the enum values (direction, ended_by, answered_by) of each payload of ``items`` in another spelling
+    (camelCase, upper case, hyphens, spaces around) or as text the table does not know, drawn from ``batch``."""
+    adapter = callstatus.get_adapter(vendor)
+    getters = [getter for plan in adapter.fields if plan.kind == "raw" for getter in plan.getters]
+    spellings = (_camel, str.upper, str.title, lambda text: text.replace("_", "-"), lambda text: f" {text} ")
+
+    def draw(value: Any, getter: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return batch.draw(st.sampled_from(spellings).map(lambda spell: spell(value)) | st.text(max_size=12))
+
+    _rewrite(items, vendor, getters, draw)

@@ -15,7 +15,7 @@ import importlib
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +23,7 @@ import attrs
 import orjson
 
 from . import sqlplan
+from .adapter import Adapter
 from .canonical import COLUMNS, to_row
 from .convert import e164
 from .errors import Error, UsageError
@@ -41,9 +42,10 @@ _DATE_PARTS = ("year", "month", "day")
 _KEY_HASH = "CASE WHEN starts_with(ltrim(raw), '{') THEN try(hash(json_keys(raw))) END"
 """A row's key set, as one number: rows are grouped by it (a 64-bit hash, so two key lists sharing one is a
 2^-64 chance)."""
-_E164_FUNCTION = "callstatus_e164"
-_PHONES = Dialect(phones=_E164_FUNCTION)
-"""DuckDB, reading numbers not written in E.164 with ``_e164``: such rows stay on the SQL path."""
+_E164_FUNCTION, _SPELLING_FUNCTION = "callstatus_e164", "callstatus_spelling"
+_FUNCTIONS = Dialect(phones=_E164_FUNCTION, spellings=_SPELLING_FUNCTION)
+"""DuckDB, reading numbers not written in E.164 with ``_e164`` and enum values in other spellings with
+``_spelling``: such rows stay on the SQL path."""
 _TWICE = "len(json_keys(raw)) <> len(list_distinct(json_keys(raw)))"
 """A row giving a top-level key twice: SQL would read the first, ``normalize()`` reads the last (as JSON
 decoders do). Key sets ``key_groups`` sees are checked once per set; the rest, row by row."""
@@ -86,6 +88,19 @@ def _e164(value: str | None, region: str) -> str | None:
     """``convert.e164`` of a number the select finds not written in E.164 (``region`` '' for none): what
     ``normalize()`` reads it as, None where it reads none."""
     return None if value is None else e164(value, "", "", region or None)
+
+
+def _spelling(adapters: Sequence[Adapter]) -> Callable[[str, str, str | None], str | None]:
+    """The canonical value of an enum field's value in a spelling the select's table does not list, as
+    ``normalize()`` reads it (``Vocabulary.meaning``); None where the table does not know it."""
+    enums = {adapter.id: adapter.enums for adapter in adapters}
+
+    def spelling(vendor: str, field: str, raw: str | None) -> str | None:
+        vocabulary = enums[vendor].get(field)
+        meaning = None if raw is None or vocabulary is None else vocabulary.meaning(raw)
+        return None if meaning is None else str(getattr(meaning, "value", meaning))
+
+    return spelling
 
 
 def normalize_file(
@@ -135,14 +150,16 @@ def normalize_file(
             connection.execute(f"SET threads = {int(threads)}")
         show_progress = sys.stderr.isatty() if progress is None else progress
         connection.execute(f"SET enable_progress_bar = {'true' if show_progress else 'false'}")
-        connection.create_function(  # an exception (none known) gives NULL: normalize() decides that row
-            _E164_FUNCTION,
-            _e164,
-            ["VARCHAR", "VARCHAR"],
-            "VARCHAR",
-            null_handling="special",
-            exception_handling="return_null",
-        )
+        functions = [(_E164_FUNCTION, _e164, 2), (_SPELLING_FUNCTION, _spelling(adapters), 3)]
+        for name, function, arguments in functions:  # an exception (none known) gives NULL: normalize() decides
+            connection.create_function(
+                name,
+                function,
+                ["VARCHAR"] * arguments,
+                "VARCHAR",
+                null_handling="special",
+                exception_handling="return_null",
+            )
         _load(connection, "CREATE TEMP TABLE outcomes AS", outcome_columns(DUCKDB), outcome_table(adapters))
         sources = _read(connection, paths, kinds)
         connection.execute("SET preserve_insertion_order = false")  # each row carries its position from here
@@ -215,7 +232,7 @@ def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[
     """(which rows of ``lines``, the select for them): one per group of key sets (``sqlplan.key_groups``), one
     flagging careful the rows no table fits or that are no JSON object, and the full select for every other row."""
     if not sqlplan.KEYED[1]:
-        yield "true", compile_select(adapters, detect=detect, dialect=_PHONES).sql
+        yield "true", compile_select(adapters, detect=detect, dialect=_FUNCTIONS).sql
         return
     found = connection.execute(
         "SELECT keyed, n, json_keys(sample) FROM (SELECT keyed, count(*) AS n, any_value(raw) AS sample FROM lines "
@@ -226,13 +243,13 @@ def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[
     for hashes, keys in groups:
         yield (
             f"keyed IN ({sqlplan.in_list(hashes)})",
-            compile_select(adapters, detect=detect, dialect=_PHONES, keys=keys).sql,
+            compile_select(adapters, detect=detect, dialect=_FUNCTIONS, keys=keys).sql,
         )
     rest = sqlplan.outside([keyed for hashes, _ in groups for keyed in hashes] + careful)
     yield f"keyed IS NULL OR keyed IN ({sqlplan.in_list(careful)}) OR ({rest} AND {_TWICE})", careful_select().sql
     rest += f" AND NOT {_TWICE}"
     if connection.execute(f"SELECT count(*) FROM lines WHERE {rest}").fetchall()[0][0]:
-        yield rest, compile_select(adapters, detect=detect, dialect=_PHONES).sql
+        yield rest, compile_select(adapters, detect=detect, dialect=_FUNCTIONS).sql
 
 
 def _input(path: Path) -> Input:

@@ -87,8 +87,14 @@ class Dialect:
     (``12137771234``, a national ``09876543210``), NULL for no number: ``bulk`` registers one. None: such a number
     sends its row to the careful path."""
 
-    def __init__(self, phones: str | None = None) -> None:
+    spellings: str | None
+    """A SQL function (vendor, field, text) giving the canonical value of an enum field's value in a spelling its
+    table does not list (``telephonyOutbound`` for ``telephony_outbound``: ``Vocabulary.meaning``), NULL where the
+    table does not know it: ``bulk`` registers one. None: such a value sends its row to the careful path."""
+
+    def __init__(self, phones: str | None = None, spellings: str | None = None) -> None:
         self.phones = phones
+        self.spellings = spellings
 
     def quote(self, text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
@@ -995,4 +1001,6 @@ def _enum(d: Dialect, name: str, s: str, adapter: Adapter) -> str:
         meaning = vocabulary.meaning(raw)
         if meaning is not None:
             cases.append(f"WHEN {d.quote(raw)} THEN {d.quote(str(_value(meaning)))}")
+    if d.spellings is not None:  # called only for a spelling the table does not list
+        cases.append(f"ELSE {d.spellings}({d.quote(adapter.id)}, {d.quote(name)}, {s})")
     return f"(CASE {s} {' '.join(cases)} END)" if cases else f"CAST(NULL AS {d.text})"
