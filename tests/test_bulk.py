@@ -36,7 +36,7 @@ from vendor_cases import (
 )
 
 import callstatus
-from callstatus import Registry, export, sqlplan
+from callstatus import Registry, bulk, export, sqlplan
 from callstatus.bulk import BulkSummary, normalize_file, rows
 from callstatus.canonical import to_row
 from callstatus.tables import compile_table, parse_table
@@ -68,12 +68,14 @@ def _check(
     sets: int | None = None,
     cuts: Sequence[int] = (),
     registry: Registry | None = None,
+    respell: bool = False,
 ) -> BulkSummary:
     """``keyed``: ``sqlplan.KEYED`` for the run, which key sets get a lighter select (``FULL``: none, every row
     through the full select; by default, in files this small, one select per set of tables the rows may fit).
     ``sets``: ``sqlplan.KEY_SETS``, how many of the most frequent key sets are looked at (the rest: the full one).
     ``cuts``: where ``items`` are split into files of their own (every other one gzipped), read in one run.
-    ``registry``: the tables both paths read (the library's by default)."""
+    ``registry``: the tables both paths read (the library's by default). ``respell``: the second round for careful
+    rows, however few (``bulk.SECOND_ROUND``)."""
     bounds = [0, *cuts, len(items)]
     starts = {}
     for index, (start, end) in enumerate(itertools.pairwise(bounds)):
@@ -81,13 +83,14 @@ def _check(
         _write_ndjson(source, items[start:end])
         starts[str(source)] = start
     out = tmp / "out.parquet"
-    saved = sqlplan.KEYED, sqlplan.KEY_SETS
+    saved = sqlplan.KEYED, sqlplan.KEY_SETS, bulk.SECOND_ROUND
     sqlplan.KEYED = keyed or saved[0]
     sqlplan.KEY_SETS = saved[1] if sets is None else sets
+    bulk.SECOND_ROUND = 0 if respell else saved[2]
     try:
         summary = normalize_file(list(starts) if cuts else source, vendor, out=out, position=True, registry=registry)
     finally:
-        sqlplan.KEYED, sqlplan.KEY_SETS = saved
+        sqlplan.KEYED, sqlplan.KEY_SETS, bulk.SECOND_ROUND = saved
     got: dict[int, list[str]] = {}
     for row in rows(out):
         at = starts[row.pop("source")] + row.pop("position")
@@ -123,7 +126,7 @@ def test_the_duckdb_path_gives_normalizes_record_for_every_row(
 def test_unknown_values_take_the_careful_path_and_stay_raw(tmp_path: Path, vendor: str, batch: st.DataObject) -> None:
     items = batch.draw(st.lists(payloads(vendor), min_size=1, max_size=6))
     unknown_statuses(items, vendor, batch)
-    _check(tmp_path, items, vendor, keyed=batch.draw(KEYED))
+    _check(tmp_path, items, vendor, keyed=batch.draw(KEYED), respell=batch.draw(st.booleans()))
 
 
 @SLOW
@@ -161,13 +164,42 @@ def test_epoch_times_and_reason_codes_in_any_form_read_as_normalize_reads_them(
 
 @settings(SLOW, max_examples=20)
 @given(batch=st.data())
-def test_enum_values_in_other_spellings_read_as_normalize_reads_them(tmp_path: Path, batch: st.DataObject) -> None:
-    """Atoms' webhooks write ``telephonyOutbound`` where its API writes ``telephony_outbound``: any spelling the
-    table knows, or text it does not, gives normalize()'s record."""
+def test_values_in_other_spellings_read_as_normalize_reads_them(tmp_path: Path, batch: st.DataObject) -> None:
+    """Atoms' webhooks write ``telephonyOutbound`` where its API writes ``telephony_outbound``; Vapi's reasons are
+    read by patterns: any spelling the table reads, or text it does not, gives normalize()'s record."""
     vendor = batch.draw(st.sampled_from(VENDORS))
     items = batch.draw(st.lists(payloads(vendor), min_size=1, max_size=10))
     other_spellings(items, vendor, batch)
-    _check(tmp_path, items, batch.draw(st.sampled_from([vendor, None])), keyed=batch.draw(KEYED))
+    _check(tmp_path, items, batch.draw(st.sampled_from([vendor, None])), keyed=batch.draw(KEYED), respell=True)
+
+
+def test_statuses_and_reasons_the_tables_read_but_do_not_list_are_decided_by_sql(tmp_path: Path) -> None:
+    """A second round, from ``bulk.SECOND_ROUND`` careful rows: the outcome table learns the keys of such rows, and
+    their selects read them again."""
+    webhook = payload_of("dialnexa", "webhook_call_ended_completed")
+    call = webhook["payload"]["call"]
+    vapi = payload_of("vapi", "webhook_end_of_call_report")
+    assert vapi["message"]["endedReason"] == "assistant-ended-call"
+    items = [
+        {**webhook, "payload": {"call": {**call, "status": "COMPLETED"}}},
+        {**vapi, "message": {**vapi["message"], "endedReason": "pipeline-error-some-new-provider-failed"}},
+        {**vapi, "message": {**vapi["message"], "endedReason": "no-such-reason"}},  # unknown: normalize() says so
+    ]
+    assert _check(tmp_path, items, None).by_normalize == 3  # too few careful rows for a second round
+    summary = _check(tmp_path, items, None, respell=True)
+    assert (summary.by_sql, summary.by_normalize) == (2, 1)
+
+
+def test_epochs_too_large_for_microseconds_go_to_normalize_not_stop_the_run(tmp_path: Path) -> None:
+    """An epoch past 9999 is no datetime in Python; in SQL, its microseconds would overflow 64 bits."""
+    cdr = payload_of("freeswitch", "cdr_user_busy")
+    retell = payload_of("retell", "get_call_ended_call_transfer")
+    assert "start_timestamp" in retell
+    huge = [10**13, "9223372036855", 10**19, "99999999999999999999"]
+    items = [{**cdr, "variables": {**cdr["variables"], "start_epoch": value}} for value in huge]
+    items += [{**retell, "start_timestamp": value} for value in huge]
+    summary = _check(tmp_path, items, None)
+    assert summary.by_sql + summary.by_normalize + summary.rejected == len(items)
 
 
 def test_epoch_strings_reason_codes_spellings_and_a_shapes_status_keep_rows_on_the_sql_path(tmp_path: Path) -> None:

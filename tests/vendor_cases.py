@@ -199,15 +199,23 @@ def _camel(text: str) -> str:
 
 
 def other_spellings(items: list[Any], vendor: str, batch: Any) -> None:
-    """Write the enum values (direction, ended_by, answered_by) of each payload of ``items`` in another spelling
-    (camelCase, upper case, hyphens, spaces around) or as text the table does not know, drawn from ``batch``."""
+    """Write the enum values (direction, ended_by, answered_by), statuses and reasons of each payload of ``items`` in
+    another spelling (camelCase, upper case, hyphens, spaces around), as a value one of the table's patterns
+    matches, or as text the table does not know, drawn from ``batch``."""
     adapter = callstatus.get_adapter(vendor)
     getters = [getter for plan in adapter.fields if plan.kind == "raw" for getter in plan.getters]
+    vocabularies = [*adapter.statuses, *adapter.reasons]
+    getters += [getter for vocabulary in vocabularies for getter in vocabulary.getters]
+    patterns = [pattern.pattern for vocabulary in vocabularies for pattern, _ in vocabulary.patterns]
     spellings = (_camel, str.upper, str.title, lambda text: text.replace("_", "-"), lambda text: f" {text} ")
+    matched = (
+        st.sampled_from(patterns).flatmap(lambda p: st.from_regex(p, fullmatch=True)) if patterns else st.nothing()
+    )
 
     def draw(value: Any, getter: Any) -> Any:
         if not isinstance(value, str):
             return value
-        return batch.draw(st.sampled_from(spellings).map(lambda spell: spell(value)) | st.text(max_size=12))
+        respelled = st.sampled_from(spellings).map(lambda spell: spell(value))
+        return batch.draw(respelled | matched | st.just(value) | st.text(max_size=12))
 
     _rewrite(items, vendor, getters, draw)

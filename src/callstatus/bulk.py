@@ -46,6 +46,9 @@ _E164_FUNCTION, _SPELLING_FUNCTION = "callstatus_e164", "callstatus_spelling"
 _FUNCTIONS = Dialect(phones=_E164_FUNCTION, spellings=_SPELLING_FUNCTION)
 """DuckDB, reading numbers not written in E.164 with ``_e164`` and enum values in other spellings with
 ``_spelling``: such rows stay on the SQL path."""
+SECOND_ROUND = 1_000
+"""Careful rows from which a run tries ``_respell``'s second round: below, ``normalize()`` takes less time than
+planning the selects again."""
 _TWICE = "len(json_keys(raw)) <> len(list_distinct(json_keys(raw)))"
 """A row giving a top-level key twice: SQL would read the first, ``normalize()`` reads the last (as JSON
 decoders do). Key sets ``key_groups`` sees are checked once per set; the rest, row by row."""
@@ -163,9 +166,10 @@ def normalize_file(
         _load(connection, "CREATE TEMP TABLE outcomes AS", outcome_columns(DUCKDB), outcome_table(adapters))
         sources = _read(connection, paths, kinds)
         connection.execute("SET preserve_insertion_order = false")  # each row carries its position from here
-        for index, (where, sql) in enumerate(_selects(connection, adapters, detect=vendor is None)):
+        for index, (where, plan) in enumerate(_selects(connection, adapters, detect=vendor is None)):
             connection.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT rowid AS pos, raw FROM lines WHERE {where}")
-            connection.execute(f"{'INSERT INTO normalized' if index else 'CREATE TEMP TABLE normalized AS'} {sql}")
+            connection.execute(f"{'INSERT INTO normalized' if index else 'CREATE TEMP TABLE normalized AS'} {plan.sql}")
+        _respell(connection, adapters, detect=vendor is None)
         connection.execute("DROP VIEW src")
         connection.execute("DROP TABLE lines")
         rejects_path = target.with_name(target.name + ".rejects.ndjson")
@@ -228,11 +232,11 @@ def _read(connection: Any, paths: list[Path], kinds: list[Input]) -> _Sources:
     return _Sources(names, tuple(starts))
 
 
-def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[tuple[str, str]]:
+def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[tuple[str, sqlplan.SqlPlan]]:
     """(which rows of ``lines``, the select for them): one per group of key sets (``sqlplan.key_groups``), one
     flagging careful the rows no table fits or that are no JSON object, and the full select for every other row."""
     if not sqlplan.KEYED[1]:
-        yield "true", compile_select(adapters, detect=detect, dialect=_FUNCTIONS).sql
+        yield "true", compile_select(adapters, detect=detect, dialect=_FUNCTIONS)
         return
     found = connection.execute(
         "SELECT keyed, n, json_keys(sample) FROM (SELECT keyed, count(*) AS n, any_value(raw) AS sample FROM lines "
@@ -243,13 +247,48 @@ def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[
     for hashes, keys in groups:
         yield (
             f"keyed IN ({sqlplan.in_list(hashes)})",
-            compile_select(adapters, detect=detect, dialect=_FUNCTIONS, keys=keys).sql,
+            compile_select(adapters, detect=detect, dialect=_FUNCTIONS, keys=keys),
         )
     rest = sqlplan.outside([keyed for hashes, _ in groups for keyed in hashes] + careful)
-    yield f"keyed IS NULL OR keyed IN ({sqlplan.in_list(careful)}) OR ({rest} AND {_TWICE})", careful_select().sql
+    yield f"keyed IS NULL OR keyed IN ({sqlplan.in_list(careful)}) OR ({rest} AND {_TWICE})", careful_select()
     rest += f" AND NOT {_TWICE}"
     if connection.execute(f"SELECT count(*) FROM lines WHERE {rest}").fetchall()[0][0]:
-        yield rest, compile_select(adapters, detect=detect, dialect=_FUNCTIONS).sql
+        yield rest, compile_select(adapters, detect=detect, dialect=_FUNCTIONS)
+
+
+def _respell(connection: Any, adapters: list[Any], *, detect: bool) -> None:
+    """A second round for the careful rows whose status or reason is in a spelling the tables read but do not list
+    (another spelling, a pattern's), when there are ``SECOND_ROUND`` careful rows or more: the outcome table learns
+    their keys (``sqlplan.spelled_outcomes``) and their selects run again over them."""
+    connection.execute("CREATE OR REPLACE TEMP TABLE retried AS SELECT pos FROM normalized WHERE careful")
+    if connection.execute("SELECT count(*) FROM retried").fetchall()[0][0] < max(SECOND_ROUND, 1):
+        return
+    selects = [(where, plan) for where, plan in _selects(connection, adapters, detect=detect) if len(plan.stages) > 1]
+    keys: set[str] = set()
+    for where, plan in selects:  # the keys each row's select builds, from the stages before the outcome join
+        connection.execute(
+            "CREATE OR REPLACE TEMP VIEW src AS SELECT rowid AS pos, raw FROM lines "
+            f"WHERE ({where}) AND rowid IN (SELECT pos FROM retried)"
+        )
+        stages = "WITH " + ",\n".join(f"{name} AS ({select})" for name, select in plan.stages[:-1])
+        found = f"{stages} SELECT DISTINCT okey FROM {plan.stages[-2][0]} WHERE okey IS NOT NULL"
+        keys.update(
+            key for (key,) in connection.execute(f"{found} AND okey NOT IN (SELECT key FROM outcomes)").fetchall()
+        )
+    rows = sqlplan.spelled_outcomes(adapters, sorted(keys))
+    if not rows:
+        return
+    _load(connection, "INSERT INTO outcomes", outcome_columns(DUCKDB), rows)
+    connection.execute("CREATE TEMP TABLE decided AS SELECT * FROM normalized LIMIT 0")
+    for where, plan in selects:
+        connection.execute(
+            "CREATE OR REPLACE TEMP VIEW src AS SELECT rowid AS pos, raw FROM lines "
+            f"WHERE ({where}) AND rowid IN (SELECT pos FROM retried)"
+        )
+        connection.execute(f"INSERT INTO decided SELECT * FROM ({plan.sql}) WHERE NOT careful")
+    connection.execute("DELETE FROM normalized WHERE pos IN (SELECT pos FROM decided)")
+    connection.execute("INSERT INTO normalized SELECT * FROM decided")
+    connection.execute("DROP TABLE decided")
 
 
 def _input(path: Path) -> Input:

@@ -24,12 +24,12 @@ from ._codegen import FieldPlan, Getter
 from .adapter import Adapter, Shape
 from .canonical import COLUMNS
 from .convert import UNITS
-from .meanings import CONNECTED_STATES, ReasonMeaning
+from .meanings import CONNECTED_STATES, ReasonMeaning, StatusMeaning
 
 __all__ = [
     "DUCKDB", "KEYED", "KEY_SETS", "OUTCOME_COLUMNS", "SPARK", "Dialect", "SqlPlan", "careful_select",
     "column_types", "compile_select", "in_list", "key_groups", "outcome_columns", "outcome_rows", "outcome_table",
-    "outside",
+    "outside", "spelled_outcomes",
 ]  # fmt: skip
 
 OUTCOME_COLUMNS = (
@@ -228,14 +228,45 @@ def outcome_rows(adapter: Adapter) -> Iterator[tuple[Any, ...]]:
     statuses += [(-2 - i, "", shape.status) for i, shape in enumerate(adapter.shapes) if shape.status is not None]
     for sv, raw, status in statuses:
         for rv, reason_raw, reason in reasons:
-            fixed = status.alone if reason is None else status.outcomes[reason.index]
-            for state in range(len(CONNECTED_STATES)):
-                outcome = fixed or status.by_connected[0 if reason is None else reason.index + 1][state]
-                yield (
-                    adapter.id, sv, raw, rv, reason_raw, state, _value(outcome.status), _value(outcome.reason),
-                    _value(outcome.ended_by), _value(outcome.answered_by), outcome.vendor_may_retry,
-                    bool(outcome.over), fixed is None,
-                )  # fmt: skip
+            yield from _outcomes(adapter.id, sv, raw, status, rv, reason_raw, reason)
+
+
+def _outcomes(
+    vendor: str, sv: int, raw: str, status: StatusMeaning, rv: int, reason_raw: str, reason: ReasonMeaning | None
+) -> Iterator[tuple[Any, ...]]:
+    """The outcome rows of one (status, reason or none), one per connected state."""
+    fixed = status.alone if reason is None else status.outcomes[reason.index]
+    for state in range(len(CONNECTED_STATES)):
+        outcome = fixed or status.by_connected[0 if reason is None else reason.index + 1][state]
+        yield (
+            vendor, sv, raw, rv, reason_raw, state, _value(outcome.status), _value(outcome.reason),
+            _value(outcome.ended_by), _value(outcome.answered_by), outcome.vendor_may_retry, bool(outcome.over),
+            fixed is None,
+        )  # fmt: skip
+
+
+def spelled_outcomes(adapters: Sequence[Adapter], keys: Sequence[str]) -> list[tuple[Any, ...]]:
+    """Outcome-table rows (``outcome_table``'s) for keys the select built from spellings the tables do not list
+    but read (``Vocabulary.meaning``: another spelling, a pattern): the rows of the keys whose status and reason
+    (if any) each table knows, as ``normalize()`` reads them."""
+    by_id = {adapter.id: adapter for adapter in adapters}
+    rows = []
+    for key in keys:
+        parts = key.split("\x1f")
+        if len(parts) != 6 or parts[0] not in by_id or not all(p.lstrip("-").isdigit() for p in parts[1:6:2]):
+            continue  # a spelling holding the separator: left to normalize()
+        adapter, sv, rv = by_id[parts[0]], int(parts[1]), int(parts[3])
+        status: StatusMeaning | None = None
+        if 0 <= sv < len(adapter.statuses):
+            status = adapter.statuses[sv].meaning(parts[2])
+        elif -2 - sv in range(len(adapter.shapes)) and parts[2] == "":
+            status = adapter.shapes[-2 - sv].status
+        reason = adapter.reasons[rv].meaning(parts[4]) if 0 <= rv < len(adapter.reasons) else None
+        if status is None or (reason is None and (rv, parts[4]) != (-1, "")):
+            continue
+        found = _outcomes(adapter.id, sv, parts[2], status, rv, parts[4], reason)
+        rows += [(*row, key) for row in found if str(row[5]) == parts[5]]
+    return rows
 
 
 def key_groups(
@@ -963,10 +994,10 @@ def _convert(d: Dialect, plan: FieldPlan, getter: Getter, slot: _Slot, adapter: 
             return slot.iso(d) if adapter.zone is UTC else _zoned(d, slot, adapter.zone)[1]
         if fmt == "rfc2822":
             return slot.rfc2822(d)
-        if fmt == "epoch_ms":
-            return d.from_micros(f"TRY_CAST({s} AS BIGINT) * 1000")
-        if fmt in ("epoch_s", "auto"):
-            return d.from_micros(f"TRY_CAST({s} AS BIGINT) * 1000000")
+        if fmt in ("epoch_s", "epoch_ms", "auto"):  # computed for every row: no overflow past the limit
+            whole = f"TRY_CAST({s} AS {d.wide}) BETWEEN 0 AND {_epoch_limit(fmt)}"
+            epoch = f"(CASE WHEN {whole} THEN TRY_CAST({s} AS BIGINT) END)"
+            return d.from_micros(f"{epoch} * {1000 if fmt == 'epoch_ms' else 1000000}")
         return f"CAST(NULL AS {d.timestamp})"
     if kind in ("duration", "number"):
         return _scaled(d, plan, getter, slot)
