@@ -264,12 +264,11 @@ def _respell(connection: Any, adapters: list[Any], *, detect: bool) -> None:
     if connection.execute("SELECT count(*) FROM retried").fetchall()[0][0] < max(SECOND_ROUND, 1):
         return
     selects = [(where, plan) for where, plan in _selects(connection, adapters, detect=detect) if len(plan.stages) > 1]
+    view = "CREATE OR REPLACE TEMP VIEW src AS SELECT rowid AS pos, raw FROM lines WHERE ({}) AND rowid IN ({})"
+    retried = "SELECT pos FROM retried"
     keys: set[str] = set()
     for where, plan in selects:  # the keys each row's select builds, from the stages before the outcome join
-        connection.execute(
-            "CREATE OR REPLACE TEMP VIEW src AS SELECT rowid AS pos, raw FROM lines "
-            f"WHERE ({where}) AND rowid IN (SELECT pos FROM retried)"
-        )
+        connection.execute(view.format(where, retried))
         stages = "WITH " + ",\n".join(f"{name} AS ({select})" for name, select in plan.stages[:-1])
         found = f"{stages} SELECT DISTINCT okey FROM {plan.stages[-2][0]} WHERE okey IS NOT NULL"
         keys.update(
@@ -281,10 +280,7 @@ def _respell(connection: Any, adapters: list[Any], *, detect: bool) -> None:
     _load(connection, "INSERT INTO outcomes", outcome_columns(DUCKDB), rows)
     connection.execute("CREATE TEMP TABLE decided AS SELECT * FROM normalized LIMIT 0")
     for where, plan in selects:
-        connection.execute(
-            "CREATE OR REPLACE TEMP VIEW src AS SELECT rowid AS pos, raw FROM lines "
-            f"WHERE ({where}) AND rowid IN (SELECT pos FROM retried)"
-        )
+        connection.execute(view.format(where, retried))
         connection.execute(f"INSERT INTO decided SELECT * FROM ({plan.sql}) WHERE NOT careful")
     connection.execute("DELETE FROM normalized WHERE pos IN (SELECT pos FROM decided)")
     connection.execute("INSERT INTO normalized SELECT * FROM decided")
