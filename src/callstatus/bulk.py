@@ -166,10 +166,11 @@ def normalize_file(
         _load(connection, "CREATE TEMP TABLE outcomes AS", outcome_columns(DUCKDB), outcome_table(adapters))
         sources = _read(connection, paths, kinds)
         connection.execute("SET preserve_insertion_order = false")  # each row carries its position from here
-        for index, (where, plan) in enumerate(_selects(connection, adapters, detect=vendor is None)):
+        selects = list(_selects(connection, adapters, detect=vendor is None))
+        for index, (where, plan) in enumerate(selects):
             connection.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT rowid AS pos, raw FROM lines WHERE {where}")
             connection.execute(f"{'INSERT INTO normalized' if index else 'CREATE TEMP TABLE normalized AS'} {plan.sql}")
-        _respell(connection, adapters, detect=vendor is None)
+        _respell(connection, adapters, selects)
         connection.execute("DROP VIEW src")
         connection.execute("DROP TABLE lines")
         rejects_path = target.with_name(target.name + ".rejects.ndjson")
@@ -256,14 +257,14 @@ def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[
         yield rest, compile_select(adapters, detect=detect, dialect=_FUNCTIONS)
 
 
-def _respell(connection: Any, adapters: list[Any], *, detect: bool) -> None:
+def _respell(connection: Any, adapters: list[Any], run: Sequence[tuple[str, sqlplan.SqlPlan]]) -> None:
     """A second round for the careful rows whose status or reason is in a spelling the tables read but do not list
     (another spelling, a pattern's), when there are ``SECOND_ROUND`` careful rows or more: the outcome table learns
-    their keys (``sqlplan.spelled_outcomes``) and their selects run again over them."""
+    their keys (``sqlplan.spelled_outcomes``) and the selects of ``run`` (the first round's) read them again."""
     connection.execute("CREATE OR REPLACE TEMP TABLE retried AS SELECT pos FROM normalized WHERE careful")
     if connection.execute("SELECT count(*) FROM retried").fetchall()[0][0] < max(SECOND_ROUND, 1):
         return
-    selects = [(where, plan) for where, plan in _selects(connection, adapters, detect=detect) if len(plan.stages) > 1]
+    selects = [(where, plan) for where, plan in run if len(plan.stages) > 1]  # not careful_select's
     view = "CREATE OR REPLACE TEMP VIEW src AS SELECT rowid AS pos, raw FROM lines WHERE ({}) AND rowid IN ({})"
     retried = "SELECT pos FROM retried"
     keys: set[str] = set()
