@@ -4,7 +4,9 @@ Writes N generated records (default 1,000,000) of one vendor, of three vendors i
 whose records lack some optional keys or carry one no table reads (many key sets), and of DialNexa webhooks whose
 numbers lack the '+' (``WEBHOOK``), then times ``callstatus.bulk.normalize_file`` to Parquet (the raw JSON kept
 beside the canonical columns) and ``normalize_many`` over the same file, each in a fresh child process that reports
-its own peak RSS.
+its own peak RSS. A third child times DuckDB alone over the same file (``floor``): every line read, parsed once
+into its top-level fields and written to Parquet beside its text, with no mapping and no checks; the bulk path's
+share of that pace is what the library's own work leaves.
 Budget: the bulk path at least 5x ``normalize_many`` and at least 600,000 records/s for one vendor.
 
 With ``--size-gb G`` it streams generated records (one vendor, or three interleaved with ``--mixed``) into a
@@ -67,7 +69,7 @@ def child(kind: str, path: Path, vendor: str | None, memory_limit: str | None) -
     from callstatus.bulk import normalize_file
 
     callstatus.default_registry()
-    if kind == "bulk":
+    if kind in ("bulk", "floor"):
         import duckdb
 
         duckdb.connect().close()
@@ -76,6 +78,8 @@ def child(kind: str, path: Path, vendor: str | None, memory_limit: str | None) -
         summary = normalize_file(path, vendor, out=path.with_suffix(".parquet"), memory_limit=memory_limit)
         count = summary.rows
         detail = f"sql={summary.by_sql} careful={summary.by_normalize} rejected={summary.rejected}"
+    elif kind == "floor":
+        count, detail = floor(path, memory_limit), ""
     else:
         with path.open("rb") as stream:
             count = sum(1 for _ in callstatus.normalize_many(stream, vendor))
@@ -83,6 +87,31 @@ def child(kind: str, path: Path, vendor: str | None, memory_limit: str | None) -
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{count} {seconds:.3f} {peak:.1f} {start - begin:.3f} {detail}")
+
+
+def floor(path: Path, memory_limit: str | None) -> int:
+    """DuckDB alone: each line of ``path`` read as text (as the bulk path reads NDJSON), parsed once into the
+    top-level fields of the file's first 1,000 records, and written with its text to Parquet (zstd)."""
+    import duckdb
+
+    with path.open("rb") as stream:
+        keys = sorted({key for _, line in zip(range(1000), stream, strict=False) for key in orjson.loads(line)})
+    spec = orjson.dumps(dict.fromkeys(keys, "VARCHAR")).decode()
+    lines = (
+        f"read_csv('{path}', columns = {{'raw': 'VARCHAR'}}, header = false, delim = chr(31), quote = '', "
+        "escape = '', auto_detect = false, strict_mode = false, new_line = '\\n')"
+    )
+    connection = duckdb.connect()
+    connection.execute("SET preserve_insertion_order = false")
+    if memory_limit:
+        connection.execute("SET memory_limit = ?", [memory_limit])
+    out = path.with_suffix(".floor.parquet")
+    parsed = f"SELECT raw, json_transform(raw, '{spec}') AS q FROM {lines}"
+    connection.execute(f"COPY (SELECT q.*, raw FROM ({parsed})) TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
+    count = connection.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchall()[0][0]
+    connection.close()
+    out.unlink()
+    return int(count)
 
 
 def write_varied(path: Path, records: int) -> None:
@@ -184,7 +213,7 @@ def main() -> int:
     parser.add_argument("--size-gb", type=float, help="time the bulk path alone over a file of this many GB")
     parser.add_argument("--mixed", action="store_true", help="with --size-gb: three vendors, detected")
     parser.add_argument("--folder", type=Path, help="with --size-gb: where the files go (default: a temporary one)")
-    parser.add_argument("--child", choices=["bulk", "many"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["bulk", "many", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--vendor", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -199,8 +228,14 @@ def main() -> int:
         for path, vendor, label in exports(Path(folder), args.records):
             many = run("many", path, vendor, None)
             bulk = run("bulk", path, vendor, args.memory_limit)
+            alone = run("floor", path, vendor, args.memory_limit)
             base = many[0] / many[1]
-            for name, (count, seconds, peak, start, detail) in (("normalize_many", many), ("bulk (duckdb)", bulk)):
+            alone = (*alone[:4], f"bulk at {bulk[0] / bulk[1] / (alone[0] / alone[1]):.0%} of this pace")
+            for name, (count, seconds, peak, start, detail) in (
+                ("normalize_many", many),
+                ("bulk (duckdb)", bulk),
+                ("duckdb alone", alone),
+            ):
                 rate = count / seconds
                 timing = f"{seconds:.2f} (+{start:.2f})"
                 print(f"{label:<22} {name:<15} {rate:>10,.0f} {timing:>14} {peak:>12.1f}  {rate / base:.2f}x {detail}")
