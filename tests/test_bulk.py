@@ -316,16 +316,86 @@ def test_partitioned_output_holds_every_row_under_its_own_values(tmp_path: Path,
     whole = normalize_file(source, out=tmp_path / f"whole.{kind}", position=True)
     split = normalize_file(source, out=tmp_path / "split", output_format=kind, position=True, partition_by=partitions)
     assert attrs.evolve(split, out=whole.out, rejects=whole.rejects) == whole
-    got = _written(tmp_path / "split", kind)
+    assert _as_whole(tmp_path / "split", kind, partitions) == _as_whole(tmp_path / f"whole.{kind}", kind, [])
+
+
+def _as_whole(out: Path, kind: str, partitions: Sequence[str]) -> list[str]:
+    """The rows of an output file or partitioned directory, each as sorted JSON text, as one file holds them:
+    the date parts partitioned by checked against the call's time and dropped."""
+    got = _written(out, kind)
     for row in got:
         when = row["created_at"] or row["started_at"] or row["ended_at"]
         when = datetime.fromisoformat(when) if isinstance(when, str) else when
         for part in {"year", "month", "day"} & set(partitions):
             assert row.pop(part) == (None if when is None else str(getattr(when, part)))
-    expected = _written(tmp_path / f"whole.{kind}", kind)
-    assert sorted(json.dumps(row, sort_keys=True, default=str) for row in got) == sorted(
-        json.dumps(row, sort_keys=True, default=str) for row in expected
-    )
+    return sorted(json.dumps(row, sort_keys=True, default=str) for row in got)
+
+
+@SLOW
+@given(batch=st.data())
+def test_batches_add_to_a_lake_and_a_batch_run_again_replaces_only_its_own_files(
+    tmp_path: Path, batch: st.DataObject
+) -> None:
+    exports = [
+        batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=1, max_size=8)) for _ in range(3)
+    ]
+    names = ["vendor", "status", "year", "month"]
+    partitions = batch.draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True))
+    kind = batch.draw(st.sampled_from(["parquet", "ndjson"]))
+    tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))
+    lake = tmp_path / "lake"
+    whole = []
+    for index, items in enumerate(exports):
+        _write_ndjson(source := tmp_path / f"{index}.ndjson", items)
+        whole.append(normalize_file(source, out=tmp_path / f"whole-{index}.{kind}", position=True))
+    runs = [("day", 0), ("day_1", 1), ("day", 2)]  # a batch whose name starts another's, then run again
+    for name, index in runs:
+        summary = normalize_file(
+            tmp_path / f"{index}.ndjson", out=lake, output_format=kind, position=True, partition_by=partitions,
+            batch=name,
+        )  # fmt: skip
+        assert attrs.evolve(summary, out=whole[index].out) == whole[index]
+    expected = sorted(row for i in (1, 2) for row in _as_whole(tmp_path / f"whole-{i}.{kind}", kind, []))
+    assert _as_whole(lake, kind, partitions) == expected
+    files = [file for file in lake.rglob("*") if file.is_file()]
+    assert {file.name.rsplit("_", 1)[0] for file in files} <= {"batch-day", "batch-day_1"}
+    assert all(any(folder.iterdir()) for folder in lake.rglob("*") if folder.is_dir())  # none left empty
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith("lake")) == ["lake"]
+
+
+def test_a_batch_needs_partitions_a_name_and_a_lake_of_its_own_layout(tmp_path: Path) -> None:
+    nexa = json.loads((FIXTURES / "dialnexa" / "list_calls_item.json").read_text())["payload"]
+    source = tmp_path / "calls.ndjson"
+    _write_ndjson(source, [nexa])
+    lake = tmp_path / "lake"
+    with pytest.raises(callstatus.UsageError, match="batch: goes with partition_by"):
+        normalize_file(source, out=lake, batch="day")
+    for wrong in ("", "../up", "a/b", ".hidden", "x" * 101, "a b", 5):
+        with pytest.raises(callstatus.UsageError, match="not a batch name"):
+            normalize_file(source, out=lake, partition_by="vendor", batch=wrong)  # type: ignore[arg-type]
+    with pytest.raises(callstatus.UsageError, match="a batch goes into a directory"):
+        normalize_file(source, out=source, partition_by="vendor", batch="day")
+    normalize_file(source, out=lake, partition_by="vendor", batch="one")
+    for partitions, kind in ((["vendor", "year"], "parquet"), (["year"], "parquet"), (["vendor"], "ndjson")):
+        with pytest.raises(callstatus.UsageError, match=r"cannot add to .*partitioned by vendor as parquet"):
+            normalize_file(source, out=lake, partition_by=partitions, output_format=kind, batch="two")  # type: ignore[arg-type]
+    with pytest.raises(callstatus.UsageError, match="or name a batch"):
+        normalize_file(source, out=lake, partition_by="vendor")
+    (lake / "_SUCCESS").write_text("")  # what Spark leaves: not a data file
+    (tmp_path / "lake.two.partial" / "vendor=x").mkdir(parents=True)  # as a killed run of the batch leaves it
+    (tmp_path / "lake.two.partial" / "vendor=x" / "batch-two_0.parquet").write_text("half")
+    broken = tmp_path / "broken.ndjson"
+    broken.write_bytes(orjson.dumps(nexa) + b"\nnot json\n")
+    summary = normalize_file(broken, out=lake, partition_by="vendor", batch="two")
+    assert (summary.rows, summary.rejected, summary.rejects) == (2, 1, str(tmp_path / "lake.two.rejects.ndjson"))
+    assert sorted(file.relative_to(lake).as_posix() for file in lake.rglob("*.parquet")) == [
+        "vendor=dialnexa/batch-one_0.parquet",
+        "vendor=dialnexa/batch-two_0.parquet",
+    ]
+    assert [row["vendor"] for row in rows(lake)] == ["dialnexa", "dialnexa"]
+    summary = normalize_file(source, out=lake, partition_by="vendor", batch="two")  # run again: no reject now
+    assert summary.rejects is None and not (tmp_path / "lake.two.rejects.ndjson").exists()
+    assert not (tmp_path / "lake.two.partial").exists() and len(list(rows(lake))) == 2
 
 
 def test_partitioned_output_needs_known_columns_and_a_new_or_empty_directory(tmp_path: Path) -> None:
@@ -525,6 +595,10 @@ def test_the_command_line_runs_the_duckdb_engine_and_counts_rejects(tmp_path: Pa
     )
     python = [sys.executable, "-m", "callstatus", "normalize", str(source), "--partition-by", "vendor"]
     assert b"--partition-by" in subprocess.run(python, capture_output=True, timeout=120, check=False).stderr
+    for name in ("first", "second"):  # a batch adds to the lake
+        added = subprocess.run([*split, "--batch", name], capture_output=True, timeout=120, check=False)
+        assert added.returncode == 1 and (tmp_path / f"lake.{name}.rejects.ndjson").exists(), added.stderr
+    assert len(list(rows(lake))) == 3 * len(items)
 
 
 def test_a_run_imports_neither_pyarrow_nor_pandas(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ cannot decide exactly handed to ``normalize()``, failures kept in a reject file.
     summary = normalize_file("calls.ndjson.gz", vendor="twilio", out="calls.parquet")
     summary = normalize_file("exports/2024-*.ndjson.gz", out="2024.parquet")  # many files into one
     summary = normalize_file("exports/*.ndjson.gz", out="lake", partition_by=("vendor", "year", "month"))
+    summary = normalize_file("2024-06-02.ndjson.gz", out="lake", partition_by=("vendor", "year"), batch="2024-06-02")
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import bisect
 import glob
 import importlib
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -37,6 +39,8 @@ Input = Literal["ndjson", "json", "csv", "parquet"]
 Output = Literal["parquet", "ndjson"]
 _CHUNK = 50_000
 _GLOB = frozenset("*?[")
+_BATCH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+"""A batch's name: it is part of its files' names (``batch-<name>_0.parquet``)."""
 _DATE_PARTS = ("year", "month", "day")
 """Partition columns taken from the call's time (each the DuckDB function giving it)."""
 _KEY_HASH = "CASE WHEN starts_with(ltrim(raw), '{') THEN try(hash(json_keys(raw))) END"
@@ -119,6 +123,7 @@ def normalize_file(
     progress: bool | None = None,
     position: bool = False,
     partition_by: str | Sequence[str] = (),
+    batch: str | None = None,
 ) -> BulkSummary:
     """Normalise every record of an export file, or of several, into ``out`` (Parquet or NDJSON, the export layout).
 
@@ -134,6 +139,12 @@ def normalize_file(
     out Hive-style (``out/vendor=twilio/year=2024/month=3/data_0.parquet``), as data lakes, Spark and DuckDB read
     them: each partition column is in the paths, not the files. Any text column of the layout may be one, and
     ``year``, ``month`` and ``day`` of the call's time (``created_at``, else ``started_at``, else ``ended_at``).
+
+    ``batch`` (with ``partition_by``; letters, digits, ``.``, ``_``, ``-``) adds this run's files to ``out`` instead,
+    a directory partitioned by the same columns or none yet: each file is named after the batch
+    (``out/vendor=twilio/year=2024/batch-2024-06-02_0.parquet``), and the files an earlier run of the same batch
+    left are removed once the new ones are in place, so a day's export can be run again without doubling its rows.
+    Its rejects go to ``<out>.<batch>.rejects.ndjson``.
     """
     duckdb = _needs("duckdb")
     paths = _paths(path)
@@ -142,13 +153,14 @@ def normalize_file(
     adapters = [registry.get(vendor)] if vendor is not None else [registry.get(name) for name in registry.vendors()]
     target = Path(out)
     chosen_out = output_format or ("ndjson" if target.suffix in (".ndjson", ".jsonl") else "parquet")
-    partitions = _partitions(partition_by, target)
+    partitions = _partitions(partition_by, target, batch, chosen_out)
+    stem = target.name if batch is None else f"{target.name}.{batch}"  # a batch's scratch and rejects are its own
     connection = duckdb.connect()
     try:
         connection.execute("SET TimeZone = 'UTC'")
         if memory_limit is not None:
             connection.execute("SET memory_limit = ?", [memory_limit])
-        connection.execute("SET temp_directory = ?", [str(target.with_name(target.name + ".tmp"))])
+        connection.execute("SET temp_directory = ?", [str(target.with_name(stem + ".tmp"))])
         if threads is not None:
             connection.execute(f"SET threads = {int(threads)}")
         show_progress = sys.stderr.isatty() if progress is None else progress
@@ -173,11 +185,11 @@ def normalize_file(
         _respell(connection, adapters, selects)
         connection.execute("DROP VIEW src")
         connection.execute("DROP TABLE lines")
-        rejects_path = target.with_name(target.name + ".rejects.ndjson")
+        rejects_path = target.with_name(stem + ".rejects.ndjson")
         by_normalize, rejected, gained, late = _careful(connection, vendor, registry, rejects_path, sources, position)
         rows = connection.execute("SELECT count(*) FROM normalized").fetchall()[0][0] + gained
         fast = _decided(sources, position) + (" UNION ALL SELECT * FROM late" if late else "")
-        _write(connection, _final(fast, chosen_out, position, partitions), target, chosen_out, partitions)
+        _write(connection, _final(fast, chosen_out, position, partitions), target, chosen_out, partitions, batch)
     finally:
         connection.close()
     return BulkSummary(
@@ -349,8 +361,9 @@ def _decided(sources: _Sources, position: bool) -> str:
     return f"SELECT {', '.join(columns)} FROM normalized{joined} WHERE NOT careful"
 
 
-def _partitions(partition_by: str | Sequence[str], target: Path) -> list[str]:
-    """The partition columns asked for, checked before any work: known, each once, and a directory to write."""
+def _partitions(partition_by: str | Sequence[str], target: Path, batch: str | None, kind: Output) -> list[str]:
+    """The partition columns asked for, checked before any work: known, each once, and a directory to write (a
+    new or empty one; for a batch, one holding files of this layout only)."""
     names = [partition_by] if isinstance(partition_by, str) else list(partition_by)
     allowed = [column.name for column in COLUMNS if column.kind == "string"] + [*_DATE_PARTS]
     for name in names:
@@ -358,9 +371,38 @@ def _partitions(partition_by: str | Sequence[str], target: Path) -> list[str]:
             raise UsageError(f"partition_by: cannot partition by {name!r} (one of {', '.join(allowed)})")
     if len(set(names)) < len(names):
         raise UsageError(f"partition_by: a column given twice in {', '.join(names)}")
-    if names and target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise UsageError(f"cannot write {target}: partitioned output goes into a new or empty directory")
+    if batch is not None:
+        if not names:
+            raise UsageError("batch: goes with partition_by (a batch adds its files to a partitioned directory)")
+        if not isinstance(batch, str) or not _BATCH.fullmatch(batch):
+            raise UsageError(
+                f"batch: {batch!r} is not a batch name (1 to 100 letters, digits, '.', '_' or '-'; "
+                "the first a letter or digit)"
+            )
+        _layout(target, names, kind)
+    elif names and target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise UsageError(
+            f"cannot write {target}: partitioned output goes into a new or empty directory (or name a batch)"
+        )
     return names
+
+
+def _layout(target: Path, names: list[str], kind: Output) -> None:
+    """Refuse to add a batch to ``target`` unless it is a directory (or none yet) whose data files are all of
+    ``kind`` and partitioned by ``names``, in that order: a lake mixing layouts reads wrongly or not at all."""
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"cannot write {target}: a batch goes into a directory, and this is a file")
+    suffix = ".parquet" if kind == "parquet" else ".json"
+    for file in target.rglob("*") if target.is_dir() else ():
+        if file.suffix not in (".parquet", ".json") or not file.is_file():
+            continue
+        keys = [part.split("=", 1)[0] for part in file.relative_to(target).parts[:-1]]
+        if file.suffix != suffix or keys != names:
+            held = f"{', '.join(keys) or 'nothing'} as {file.suffix[1:]}"
+            raise UsageError(
+                f"cannot add to {target}: it holds {file.relative_to(target)} (partitioned by {held}); this batch "
+                f"is partitioned by {', '.join(names)} as {kind}"
+            )
 
 
 def _final(query: str, kind: Output, position: bool, partitions: list[str]) -> str:
@@ -429,16 +471,22 @@ def _careful(
     return done, failed, gained, done > 0
 
 
-def _write(connection: Any, query: str, target: Path, kind: Output, partitions: list[str]) -> None:
-    """Write ``query`` to ``target`` whole or not at all: into a partial file (or directory) renamed when done."""
-    partial = target.with_name(target.name + ".partial")
+def _write(connection: Any, query: str, target: Path, kind: Output, partitions: list[str], batch: str | None) -> None:
+    """Write ``query`` to ``target`` whole or not at all: into a partial file (or directory) renamed when done; a
+    batch's files are moved into ``target`` (``_add_batch``)."""
+    partial = target.with_name(target.name + ("" if batch is None else f".{batch}") + ".partial")
     options = "FORMAT parquet, COMPRESSION zstd" if kind == "parquet" else "FORMAT json"
     if partitions:
         options += f", PARTITION_BY ({', '.join(partitions)})"
+        if batch is not None:
+            options += f", FILENAME_PATTERN {DUCKDB.quote(f'batch-{batch}_{{i}}')}"
         if partial.is_dir():  # left by a run that was killed: DuckDB writes into no directory holding files
             shutil.rmtree(partial)
     try:
         connection.execute(f"COPY ({query}) TO {_literal(partial)} ({options})")
+        if batch is not None:
+            _add_batch(partial, target, batch)
+            return
         if partitions and target.is_dir():
             target.rmdir()  # empty: _partitions saw to it
         os.replace(partial, target)
@@ -447,6 +495,31 @@ def _write(connection: Any, query: str, target: Path, kind: Output, partitions: 
             shutil.rmtree(partial)
         elif partial.exists():
             partial.unlink()
+
+
+def _add_batch(partial: Path, target: Path, batch: str) -> None:
+    """Move a batch's new files from ``partial`` into ``target`` (made if missing), then remove the files an
+    earlier run of the same batch left there, and the partition directories that leaves empty. Each file is
+    replaced whole; while the files move, a reader may see both runs' files of the batch."""
+    mine = re.compile(rf"batch-{re.escape(batch)}_[0-9]+\.(parquet|json)")
+    earlier = (
+        [file for file in target.rglob("batch-*") if mine.fullmatch(file.name) and file.is_file()]
+        if target.is_dir()
+        else []
+    )
+    target.mkdir(exist_ok=True)
+    placed = set()
+    for new in sorted(file for file in partial.rglob("*") if file.is_file()):
+        placed.add(destination := target / new.relative_to(partial))
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(new, destination)
+    for old in earlier:
+        if old not in placed:
+            old.unlink()
+            folder = old.parent
+            while folder != target and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
 
 
 def rows(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:

@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
         "these comma-separated columns: text columns of the layout, and year, month, day of the call's time",
     )
     normalize.add_argument(
+        "--batch",
+        metavar="NAME",
+        help="with --partition-by: add this run's files to the directory, named after NAME; "
+        "a run of the same NAME again replaces them",
+    )
+    normalize.add_argument(
         "--memory-limit", metavar="SIZE", help="with --engine duckdb: DuckDB's memory limit, e.g. 2GB"
     )
 
@@ -125,8 +131,10 @@ def _normalize(args: argparse.Namespace) -> int:
     _vendor(args.vendor)
     if args.engine == "duckdb":
         return _normalize_bulk(args)
-    if args.out is not None or args.partition_by is not None:
-        raise _UsageError("--out and --partition-by go with --engine duckdb; the python engine writes NDJSON to stdout")
+    if args.out is not None or args.partition_by is not None or args.batch is not None:
+        raise _UsageError(
+            "--out, --partition-by and --batch go with --engine duckdb; the python engine writes NDJSON to stdout"
+        )
     out = sys.stdout.buffer
     failed = 0
     for name in args.files:
@@ -153,7 +161,7 @@ def _normalize_bulk(args: argparse.Namespace) -> int:
         raise _UsageError("--strict goes with the python engine: the duckdb engine keeps every row, rejecting none")
     partitions = [] if args.partition_by is None else [name.strip() for name in args.partition_by.split(",")]
     summary = normalize_file(
-        args.files, args.vendor, out=args.out, memory_limit=args.memory_limit, partition_by=partitions
+        args.files, args.vendor, out=args.out, memory_limit=args.memory_limit, partition_by=partitions, batch=args.batch
     )
     files = f"{summary.files:,} file{'s' if summary.files > 1 else ''}"
     print(
