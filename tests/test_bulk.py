@@ -191,11 +191,12 @@ def test_statuses_and_reasons_the_tables_read_but_do_not_list_are_decided_by_sql
 
 
 def test_epochs_too_large_for_microseconds_go_to_normalize_not_stop_the_run(tmp_path: Path) -> None:
-    """An epoch past 9999 is no datetime in Python; in SQL, its microseconds would overflow 64 bits."""
+    """An epoch past 9999 is no datetime in Python; in SQL, its microseconds would overflow 64 bits. Past 2^33
+    seconds, Python's milliseconds divided by 1000.0 lose microseconds."""
     cdr = payload_of("freeswitch", "cdr_user_busy")
     retell = payload_of("retell", "get_call_ended_call_transfer")
     assert "start_timestamp" in retell
-    huge = [10**13, "9223372036855", 10**19, "99999999999999999999"]
+    huge = [10**13, "9223372036855", 10**19, "99999999999999999999", 99999999999999, "8589934592001", 8589934591999]
     items = [{**cdr, "variables": {**cdr["variables"], "start_epoch": value}} for value in huge]
     items += [{**retell, "start_timestamp": value} for value in huge]
     summary = _check(tmp_path, items, None)
@@ -256,6 +257,7 @@ def test_naive_times_are_read_in_the_tables_zone_as_normalize_reads_them(tmp_pat
     moments = near | st.datetimes(datetime(1960, 1, 1), datetime(2110, 1, 1))
     written = st.tuples(moments, st.sampled_from([" ", "T"]), st.sampled_from(["seconds", "milliseconds", "auto"]))
     texts = written.map(lambda a: a[0].isoformat(sep=a[1], timespec=a[2])) | st.sampled_from(["2024-01-01 10:00:00Z"])
+    texts |= st.sampled_from(ODD_ISO)
     call = payload_of("exotel", "details_busy")["Call"]
     items = [
         {"Call": dict(call, Sid=f"c{i}", DateCreated=batch.draw(texts), StartTime=batch.draw(texts),
@@ -617,7 +619,11 @@ def test_a_run_imports_neither_pyarrow_nor_pandas(tmp_path: Path) -> None:
 
 ODD_ISO = ["2024-01-01T24:00:00Z", "2024-01-01T23:59:60Z", "2024-02-30T10:00:00Z", "2024-01-01T10:00:00.1234567Z",
            "2024-01-01T10:00:00+05:30", "2024-01-01 10:00:00", "2024-01-01T10:00:00-00:00", "2024-01-01T10:00:00+24:00",
-           "2024-01-01", "20240101T100000Z", "2024-01-01T10:00:00.5+00:00"]  # fmt: skip
+           "2024-01-01", "20240101T100000Z", "2024-01-01T10:00:00.5+00:00", "9999-12-31T23:59:59-01:00",
+           "0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59.999999+00:00", "0001-01-01T00:00:00+00:00",
+           "0000-01-01T00:00:00Z"]  # fmt: skip
+"""Times Python and DuckDB may read otherwise: past a field's range, with an offset that takes them past year 1
+or 9999, or just inside."""
 ODD_RFC2822 = ["Tue, 31 Aug 2010 24:36:44 +0000", "Tue, 31 Aug 2010 20:36:60 +0000", "31 Feb 2010 20:36:44 +0000",
                "Tue, 31 Aug 2010 20:36:44 -0000", "Tue, 31 Aug 2010 20:36:44 +9999", "1 Aug 2010 20:36:44 -0530",
                "Tue, 31 Aug 2010 20:36:44 GMT"]  # fmt: skip
@@ -626,6 +632,8 @@ ODD_RFC2822 = ["Tue, 31 Aug 2010 24:36:44 +0000", "Tue, 31 Aug 2010 20:36:60 +00
 def test_odd_timestamps_read_alike_on_both_paths(tmp_path: Path) -> None:
     nexa = json.loads((FIXTURES / "dialnexa" / "list_calls_item.json").read_text())["payload"]
     _check(tmp_path, [dict(nexa, created_at=value) for value in ODD_ISO], "dialnexa")
+    call = payload_of("exotel", "details_busy")["Call"]  # a table with a zone: a time with an offset read as such
+    _check(tmp_path, [{"Call": dict(call, StartTime=value.replace("T", " "))} for value in ODD_ISO], "exotel")
     twilio = json.loads((FIXTURES / "twilio" / "call_completed.json").read_text())["payload"]
     _check(tmp_path, [dict(twilio, date_created=value) for value in ODD_RFC2822], "twilio")
 

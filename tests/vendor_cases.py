@@ -165,7 +165,26 @@ def other_numbers(items: list[Any], vendor: str, batch: Any) -> None:
     )
 
 
-_ODD_NUMBERS = ["", " 1", "1e9", "1_000", "1.5", "-0", "0", "+5", "00017", "253402300799", "253402300800", "9" * 20]
+_ODD_NUMBERS = [
+    "",
+    " 1",
+    "1e9",
+    "1_000",
+    "1.5",
+    "-0",
+    "0",
+    "+5",
+    "00017",
+    "253402300799",
+    "253402300800",
+    "9" * 20,
+    "8589934591999",
+    "8589934592001",
+    "99999999999999",
+    "253402300799999",
+]
+"""Odd text, the last epoch second Python holds and the one after, and epoch milliseconds about 2^33 seconds,
+past which dividing by 1000.0 loses microseconds."""
 
 
 def other_codes(items: list[Any], vendor: str, batch: Any) -> None:
@@ -180,7 +199,7 @@ def other_codes(items: list[Any], vendor: str, batch: Any) -> None:
         if (getter.format or plan.format or "iso8601").startswith("epoch")
     ]
     getters += [getter for vocabulary in adapter.reasons for getter in vocabulary.getters]
-    numbers = st.integers(-(10**3), 10**15) | st.integers(-(10**20), 10**20)
+    numbers = st.integers(-(10**3), 10**15) | st.integers(-(10**20), 10**20) | st.integers(2**33 * 999, 2**33 * 1001)
     forms = st.sampled_from(_ODD_NUMBERS) | numbers | numbers.map(str) | st.floats(0, 1e13).map(str)
 
     def draw(value: Any, getter: Any) -> Any:

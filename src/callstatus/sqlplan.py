@@ -54,7 +54,12 @@ _RFC2822 = (
 )
 _INTEGER = r"0|-?[1-9][0-9]{0,17}"
 _NUMERIC = r"-?[0-9]{1,15}(\.[0-9]{1,15})?"  # a numeric string float() and DuckDB read alike
-_LAST_MILLISECOND = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z: later epochs are not a datetime in Python
+_LAST_MILLISECOND = 2**33 * 1000 - 1
+"""The last epoch in milliseconds the select reads (in 2242): ``convert.timestamp`` divides by 1000.0, which gives
+the microseconds exactly only below 2^33 seconds (half a float's step there is under half a microsecond)."""
+_INSTANTS = (-62_135_596_800_000_000, 253_402_300_799_999_999)
+"""The first and last microseconds Python's datetime holds in UTC (0001-01-01, 9999-12-31T23:59:59.999999Z): a time
+whose offset takes it past them is no time to ``normalize()``."""
 _LAST_SECOND = 253_402_300_799
 _MS_ABOVE = 99_999_999_999  # convert.timestamp reads 1e11 and more as milliseconds
 _STAGES = (
@@ -902,7 +907,8 @@ def _accepts(d: Dialect, plan: FieldPlan, getter: Getter, slot: _Slot, adapter: 
         if fmt == "iso8601" and adapter.zone is not UTC:
             return _zoned(d, slot, adapter.zone)[0]
         if fmt == "iso8601":
-            return f"({_is_string(t)} AND {d.full_match(s, _ISO + _OFFSET + '?')} AND {slot.iso(d)} IS NOT NULL)"
+            iso = slot.iso(d)
+            return f"({_is_string(t)} AND {d.full_match(s, _ISO + _OFFSET + '?')} AND {_held(d, iso)})"
         if fmt == "rfc2822":
             return (  # '-0000', an unknown offset, is read in the vendor's zone: the careful path
                 f"({_is_string(t)} AND {d.full_match(s, _RFC2822)} AND NOT {d.ends_with(s, '-0000')} "
@@ -928,7 +934,8 @@ def _zoned(d: Dialect, slot: _Slot, zone: tzinfo) -> tuple[str, str]:
     offset = slot.derive(d.full_match(s, _ISO + _OFFSET))
     local = d.micros(iso)
     window = f"{local} >= {starts[0]} AND {local} < {end}"
-    accepted = f"({_is_string(t)} AND {iso} IS NOT NULL AND ({offset} OR ({d.full_match(s, _ISO)} AND {window})))"
+    naive = f"({d.full_match(s, _ISO)} AND {window})"
+    accepted = f"({_is_string(t)} AND {iso} IS NOT NULL AND (({offset} AND {_held(d, iso)}) OR {naive}))"
 
     def at(low: int, high: int) -> str:  # the offset of starts[low:high + 1] holding at ``local``
         if low == high:
@@ -938,6 +945,11 @@ def _zoned(d: Dialect, slot: _Slot, zone: tzinfo) -> tuple[str, str]:
 
     value = f"(CASE WHEN {offset} THEN {iso} ELSE {d.from_micros(f'{local} - {at(0, len(starts) - 1)}')} END)"
     return accepted, value
+
+
+def _held(d: Dialect, timestamp: str) -> str:
+    """A timestamp (NULL for none) that Python's datetime holds in UTC (``_INSTANTS``)."""
+    return f"({d.micros(timestamp)} BETWEEN {_INSTANTS[0]} AND {_INSTANTS[1]})"
 
 
 @functools.cache
