@@ -55,7 +55,8 @@ def _text(row: dict[str, Any]) -> str:
 
 
 def _write_ndjson(path: Path, items: Sequence[Any]) -> None:
-    text = b"".join(orjson.dumps(item) + b"\n" for item in items)
+    """Each item a line: its JSON, or itself where it is bytes."""
+    text = b"".join((item if isinstance(item, bytes) else orjson.dumps(item)) + b"\n" for item in items)
     path.write_bytes(gzip.compress(text) if path.suffix == ".gz" else text)
 
 
@@ -480,6 +481,61 @@ def test_frequent_key_sets_get_their_own_select_and_the_rest_the_full_one(tmp_pa
     _check(tmp_path, items, None, keyed=(2, 64))  # the rare ones too, in groups of the tables they may fit
     _check(tmp_path, items, None, keyed=(2, 64), sets=1)  # only the most frequent set is looked at
     _check(tmp_path, items, None, keyed=(2, 64), sets=0)  # none: every row through the full select
+
+
+@SLOW
+@given(batch=st.data())
+def test_lines_duckdb_cannot_read_are_read_in_their_place_as_normalize_many_reads_them(
+    tmp_path: Path, batch: st.DataObject
+) -> None:
+    """DuckDB's reader leaves out a line that is not UTF-8 text or is longer than 2 MB: it is read in Python
+    instead, keeping its place and the places of the lines after it, and the run goes on."""
+    vendor = batch.draw(st.sampled_from([None, *VENDORS]))
+    items: list[Any] = batch.draw(st.lists(st.sampled_from(VENDORS).flatmap(payloads), min_size=1, max_size=10))
+    for index in batch.draw(st.lists(st.integers(0, len(items) - 1), min_size=1, max_size=3, unique=True)):
+        line = orjson.dumps(items[index])
+        if batch.draw(st.booleans()) and isinstance(items[index], dict):  # valid, past DuckDB's longest line
+            items[index] = orjson.dumps({**items[index], "padding": "x" * 2_100_000})
+        else:  # a byte no UTF-8 text holds, anywhere in the line
+            at = batch.draw(st.integers(0, len(line)))
+            items[index] = line[:at] + batch.draw(st.sampled_from([b"\xff", b"\xc3", b"\xe9t\xe9"])) + line[at:]
+    tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))
+    _check(tmp_path, items, vendor, cuts=sorted(batch.draw(st.lists(st.integers(0, len(items)), max_size=2))))
+
+
+def test_a_line_too_long_or_lost_to_a_carriage_return_is_refused_and_windows_lines_keep_their_place(
+    tmp_path: Path,
+) -> None:
+    nexa = json.loads((FIXTURES / "dialnexa" / "list_calls_item.json").read_text())["payload"]
+    source = tmp_path / "calls.ndjson"
+    long = orjson.dumps({**nexa, "padding": "x" * 3_000_000})
+    source.write_bytes(b"\n".join([orjson.dumps(nexa), long, b'{"id": "\xff"}', orjson.dumps(nexa)]) + b"\n")
+    saved = bulk._LONGEST_LINE
+    bulk._LONGEST_LINE = 2_500_000
+    try:
+        summary = normalize_file(source, "dialnexa", out=tmp_path / "out.parquet", position=True)
+    finally:
+        bulk._LONGEST_LINE = saved
+    assert (summary.rows, summary.by_sql, summary.rejected) == (4, 2, 2)
+    assert sorted(row["position"] for row in rows(tmp_path / "out.parquet")) == [0, 3]
+    rejected = [orjson.loads(line) for line in Path(str(summary.rejects)).read_bytes().splitlines()]
+    assert [(item["position"], item["row"][:9]) for item in rejected] == [(1, long[:9].decode()), (2, '{"id": "\\')]
+    assert "longer than 2,500,000 bytes" in rejected[0]["error"] and len(rejected[0]["row"]) < 1100
+    assert "not valid JSON" in rejected[1]["error"] and rejected[1]["row"] == '{"id": "\\xff"}'
+    crlf = tmp_path / "crlf.ndjson"  # Windows line ends: each line in its place
+    crlf.write_bytes(orjson.dumps(nexa) + b"\r\n" + orjson.dumps(nexa) + b"\r\n\r\n" + b'{"id": "\xff"}\r\n')
+    summary = normalize_file(crlf, "dialnexa", out=tmp_path / "crlf.parquet", position=True)
+    assert (summary.rows, summary.by_sql, summary.rejected) == (3, 2, 1)
+    assert sorted(row["position"] for row in rows(tmp_path / "crlf.parquet")) == [0, 1]
+    rejected = [orjson.loads(line) for line in Path(str(summary.rejects)).read_bytes().splitlines()]
+    assert [(item["position"], item["row"]) for item in rejected] == [(3, '{"id": "\\xff"}\r')]
+    late = tmp_path / "late.ndjson"  # Windows line ends only past the first 64 KiB: DuckDB's line 4 is Python's 3
+    padded = orjson.dumps({**nexa, "padding": "x" * 70_000})
+    late.write_bytes(padded + b"\n" + orjson.dumps(nexa) + b"\r\n" + b'{"id": "\xff"}\n')
+    summary = normalize_file(late, "dialnexa", out=tmp_path / "late.parquet", position=True)
+    assert (summary.rows, summary.by_sql, summary.rejected) == (3, 2, 1)
+    rejected = [orjson.loads(line) for line in Path(str(summary.rejects)).read_bytes().splitlines()]
+    assert rejected[0]["position"] == 3 and "carriage return" in rejected[0]["error"]
 
 
 def test_rows_normalize_refuses_go_to_the_reject_file_and_the_run_goes_on(tmp_path: Path) -> None:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import bisect
 import glob
+import gzip
 import importlib
 import os
 import re
 import shutil
 import sys
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -28,8 +30,8 @@ from . import sqlplan
 from .adapter import Adapter
 from .canonical import COLUMNS, to_row
 from .convert import e164
-from .errors import Error, UsageError
-from .normalize import normalize_row
+from .errors import Error, NormalizationError, UsageError
+from .normalize import normalize, normalize_row
 from .registry import Registry, default_registry
 from .sqlplan import DUCKDB, Dialect, careful_select, column_types, compile_select, outcome_columns, outcome_table
 
@@ -38,6 +40,8 @@ __all__ = ["BulkSummary", "normalize_file"]
 Input = Literal["ndjson", "json", "csv", "parquet"]
 Output = Literal["parquet", "ndjson"]
 _CHUNK = 50_000
+_LONGEST_LINE = 64 << 20
+"""The longest NDJSON line DuckDB cannot read (past its 2 MB) that is read in Python: a longer one is refused."""
 _GLOB = frozenset("*?[")
 _BATCH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 """A batch's name: it is part of its files' names (``batch-<name>_0.parquet``)."""
@@ -80,10 +84,13 @@ class BulkSummary:
 
 @attrs.frozen
 class _Sources:
-    """The files read into ``lines``, in order, and the ``rowid`` each one's first row took."""
+    """The files read into ``lines``, in order, the ``rowid`` each one's first row took, and whether DuckDB left
+    out lines it could not read (table ``unreadable``: not UTF-8, longer than 2 MB), which shift the positions of
+    the lines after them (table ``gaps``)."""
 
     names: tuple[str, ...]
     starts: tuple[int, ...]
+    gapped: bool = False
 
     def locate(self, pos: int) -> tuple[str, int]:
         """The file a row of ``lines`` came from, and its position there."""
@@ -230,7 +237,8 @@ def _paths(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> l
 def _read(connection: Any, paths: list[Path], kinds: list[Input]) -> _Sources:
     """Table ``lines``: every file's records in order, each row's ``rowid`` its place in the whole run, with its
     key hash (``_KEY_HASH``); table ``sources``: where each file starts."""
-    starts, failure = [], _needs("duckdb").Error
+    starts, failure, scans = [], _needs("duckdb").Error, 0
+    connection.execute("CREATE TEMP TABLE unreadable (file INTEGER, line BIGINT)")
     for index, (source, kind) in enumerate(zip(paths, kinds, strict=True)):
         into = "INSERT INTO lines" if index else "CREATE TEMP TABLE lines AS"
         starts.append(connection.execute("SELECT count(*) FROM lines").fetchall()[0][0] if index else 0)
@@ -239,10 +247,29 @@ def _read(connection: Any, paths: list[Path], kinds: list[Input]) -> _Sources:
             connection.execute(f"{into} SELECT raw, {_KEY_HASH} AS keyed FROM ({_source(source, kind, raw_column)})")
         except failure as exc:
             raise UsageError(f"cannot read {source} as {kind}: {str(exc).splitlines()[0]}") from None
+        if kind == "ndjson":  # the lines its reader left out (store_rejects), by their 1-based line number
+            connection.execute(
+                "INSERT INTO unreadable SELECT DISTINCT ?, line FROM reject_errors WHERE scan_id > ?", [index, scans]
+            )
+            scans = connection.execute("SELECT coalesce(max(scan_id), 0) FROM reject_scans").fetchall()[0][0]
     names = tuple(str(source) for source in paths)
-    connection.execute("CREATE TEMP TABLE sources (start BIGINT, source VARCHAR)")
-    connection.executemany("INSERT INTO sources VALUES (?, ?)", list(zip(starts, names, strict=True)))
-    return _Sources(names, tuple(starts))
+    stops = [*starts[1:], connection.execute("SELECT count(*) FROM lines").fetchall()[0][0]]
+    held = [(start, name) for start, stop, name in zip(starts, stops, names, strict=True) if stop > start]
+    connection.execute("CREATE TEMP TABLE sources (start BIGINT, source VARCHAR)")  # for an ASOF join: one per start
+    if held:
+        connection.executemany("INSERT INTO sources VALUES (?, ?)", held)
+    if not connection.execute("SELECT count(*) FROM unreadable").fetchall()[0][0]:
+        return _Sources(names, tuple(starts))
+    connection.execute("CREATE TEMP TABLE files (file INTEGER, start BIGINT, stop BIGINT)")
+    spans = [(file, start, stop) for file, (start, stop) in enumerate(zip(starts, stops, strict=True))]
+    connection.executemany("INSERT INTO files VALUES (?, ?, ?)", spans)
+    connection.execute(  # the j-th line left out of a file comes after line - j of its kept rows: those after it
+        "CREATE TEMP TABLE gaps AS SELECT first, max(shift) AS shift FROM ("  # are j lines further down
+        "SELECT files.start + line - j AS first, j AS shift, files.stop FROM (SELECT file, line, row_number() OVER "
+        "(PARTITION BY file ORDER BY line) AS j FROM unreadable) JOIN files USING (file) "
+        "UNION ALL SELECT start, 0, stop FROM files) WHERE first < stop OR shift = 0 GROUP BY first"
+    )
+    return _Sources(names, tuple(starts), gapped=True)
 
 
 def _selects(connection: Any, adapters: list[Any], *, detect: bool) -> Iterator[tuple[str, sqlplan.SqlPlan]]:
@@ -318,9 +345,11 @@ def _source(path: Path, kind: Input, raw_column: str | None = None) -> str:
     """``raw``: each record's JSON text, in input order (an NDJSON file's lines, blank ones too)."""
     file = _literal(path)
     if kind == "ndjson":  # each line as text, JSON or not: a broken line is rejected, not the file
-        return (  # an empty line reads as NULL: made blank, as normalize_many skips it
+        return (  # an empty line reads as NULL: made blank, as normalize_many skips it; a line not UTF-8 or past
+            # 2 MB is left out and noted in reject_errors (_read), then read in Python (_careful)
             f"SELECT coalesce(raw, '') AS raw FROM read_csv({file}, columns = {{'raw': 'VARCHAR'}}, header = false, "
-            "delim = chr(31), quote = '', escape = '', auto_detect = false, strict_mode = false, new_line = '\\n')"
+            "delim = chr(31), quote = '', escape = '', auto_detect = false, strict_mode = false, "
+            f"new_line = {_newline(path)}, ignore_errors = true, store_rejects = true)"
         )
     if kind == "json":
         return f"SELECT CAST(json AS VARCHAR) AS raw FROM read_json_objects({file}, format = 'auto')"
@@ -329,6 +358,17 @@ def _source(path: Path, kind: Input, raw_column: str | None = None) -> str:
     if raw_column is not None:  # the vendor's JSON text, one record per row
         return f'SELECT CAST("{raw_column}" AS VARCHAR) AS raw FROM read_parquet({file})'
     return f"SELECT CAST(to_json(t) AS VARCHAR) AS raw FROM read_parquet({file}) AS t"
+
+
+def _newline(path: Path) -> str:
+    """How an NDJSON file ends its lines, from its first 64 KiB: ``'\\r\\n'`` or ``'\\n'``. Told ``'\\n'``, DuckDB's
+    reader ends a line at a carriage return too, so a Windows file's lines would each be followed by a blank one."""
+    try:
+        with (gzip.open if path.name.endswith(".gz") else open)(path, "rb") as stream:
+            head = stream.read(1 << 16)
+    except (OSError, EOFError, zlib.error):  # a broken file: DuckDB's reader says how
+        head = b""
+    return "'\\r\\n'" if b"\r\n" in head else "'\\n'"
 
 
 def _raw_column(connection: Any, path: Path) -> str | None:
@@ -350,15 +390,24 @@ def _load(connection: Any, into: str, columns: Sequence[tuple[str, str]], rows: 
 
 
 def _decided(sources: _Sources, position: bool) -> str:
-    """The rows SQL decided, with their file and place there if asked: of several files, the last one starting at
-    or before the row."""
+    """The rows SQL decided, with their file and place there if asked (``_placed``)."""
     columns, joined = [column.name for column in COLUMNS], ""
-    if position and len(sources.names) == 1:
-        columns += [f"{DUCKDB.quote(sources.names[0])} AS source", "pos AS position"]
-    elif position:
-        columns += ["sources.source", "pos - sources.start AS position"]
-        joined = " ASOF JOIN sources ON normalized.pos >= sources.start"
+    if position:
+        source, at, joined = _placed(sources)
+        columns += [f"{source} AS source", f"{at} AS position"]
     return f"SELECT {', '.join(columns)} FROM normalized{joined} WHERE NOT careful"
+
+
+def _placed(sources: _Sources) -> tuple[str, str, str]:
+    """A row's file and its place there, and the joins they need (``normalized.pos`` the row): of several files,
+    the last one starting at or before the row, with the lines left out before it (``gaps``) added."""
+    if len(sources.names) == 1 and not sources.gapped:
+        return DUCKDB.quote(sources.names[0]), "pos", ""
+    joined = " ASOF JOIN sources ON normalized.pos >= sources.start"
+    if not sources.gapped:
+        return "sources.source", "pos - sources.start", joined
+    joined += " ASOF JOIN gaps ON normalized.pos >= gaps.first"
+    return "sources.source", "pos - sources.start + gaps.shift", joined
 
 
 def _partitions(partition_by: str | Sequence[str], target: Path, batch: str | None, kind: Output) -> list[str]:
@@ -428,47 +477,147 @@ def _final(query: str, kind: Output, position: bool, partitions: list[str]) -> s
     return f"SELECT {', '.join(columns + extra)} FROM ({query})"
 
 
+Results = list[tuple[int | None, str | None, Any]]
+"""A row's records, as ``normalize_row`` gives them: (index in the row, JSON text, record or error)."""
+
+
+@attrs.define
+class _Late:
+    """Where ``_careful`` puts what ``normalize()`` made of rows: records into table ``late`` (a page at a time,
+    which DuckDB may spill), refusals into the reject file (opened on the first)."""
+
+    connection: Any
+    columns: list[tuple[str, str]]
+    rejects: Path
+    position: bool
+    done: int = 0
+    failed: int = 0
+    gained: int = 0
+    rows: list[list[Any]] = attrs.field(factory=list)
+    stream: Any = None
+
+    def add(self, name: str, at: int, results: Results) -> None:
+        for index, text, result in results:
+            if isinstance(result, Error):
+                if self.stream is None:
+                    self.stream = self.rejects.open("wb")
+                where = {"source": name, "position": at} | ({} if index is None else {"item": index})
+                self.stream.write(orjson.dumps(where | {"row": text, "error": str(result)}) + b"\n")
+                self.failed += 1
+                continue
+            row = to_row(result)
+            values = [row[column.name] for column in COLUMNS]
+            self.rows.append([*values, name, at] if self.position else values)
+        if len(self.rows) >= _CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            into = "INSERT INTO late" if self.done else "CREATE TEMP TABLE late AS"
+            _load(self.connection, into, self.columns, self.rows)
+            self.done += len(self.rows)
+            self.rows = []
+
+
 def _careful(
     connection: Any, vendor: str | None, registry: Registry, rejects: Path, sources: _Sources, position: bool
 ) -> tuple[int, int, int, bool]:
-    """Run ``normalize()`` on the rows SQL left, a page at a time: how many records it normalised (into table
-    ``late``, which DuckDB may spill) and refused (written to ``rejects``), how many more records than rows it
-    found (a row holding a list of records gives each; a blank row none), and whether ``late`` exists."""
+    """Run ``normalize()`` on the rows SQL left, a page at a time, and on the lines DuckDB could not read
+    (``_left_out``): how many records it normalised (into table ``late``) and refused (written to ``rejects``), how
+    many more records than rows it found (a row holding a list of records gives each; a blank row none), and whether
+    ``late`` exists."""
     columns = list(zip((column.name for column in COLUMNS), column_types(DUCKDB), strict=True))
     columns += [("source", "VARCHAR"), ("position", "BIGINT")] if position else []
-    done = failed = gained = 0
-    last = -1
-    reject_stream = None
+    late = _Late(connection, columns, rejects, position)
     try:
-        connection.execute("CREATE TEMP TABLE careful_rows AS SELECT pos, raw FROM normalized WHERE careful")
-        page = "SELECT pos, raw FROM careful_rows WHERE pos > ? ORDER BY pos LIMIT ?"
+        _, at, joined = _placed(sources)
+        connection.execute(
+            f"CREATE TEMP TABLE careful_rows AS SELECT pos, raw, {at} AS place FROM normalized{joined} WHERE careful"
+        )
+        page = "SELECT pos, raw, place FROM careful_rows WHERE pos > ? ORDER BY pos LIMIT ?"
+        last = -1
         while chunk := connection.execute(page, [last, _CHUNK]).fetchall():
             last = chunk[-1][0]
-            rows = []
-            for pos, raw in chunk:
+            for pos, raw, place in chunk:
                 results = [] if raw is not None and not raw.strip() else normalize_row(raw, vendor, registry=registry)
-                gained += len(results) - 1
-                name, at = sources.locate(pos)
-                for index, text, result in results:
-                    if isinstance(result, Error):
-                        if reject_stream is None:
-                            reject_stream = rejects.open("wb")
-                        where = {"source": name, "position": at} | ({} if index is None else {"item": index})
-                        reject_stream.write(orjson.dumps(where | {"row": text, "error": str(result)}) + b"\n")
-                        failed += 1
-                        continue
-                    row = to_row(result)
-                    values = [row[column.name] for column in COLUMNS]
-                    rows.append([*values, name, at] if position else values)
-            if rows:
-                _load(connection, "INSERT INTO late" if done else "CREATE TEMP TABLE late AS", columns, rows)
-            done += len(rows)
+                late.gained += len(results) - 1
+                late.add(sources.locate(pos)[0], place, results)
+            late.flush()
+        if sources.gapped:
+            for name, place, results in _left_out(connection, sources, vendor, registry):
+                late.gained += len(results)
+                late.add(name, place, results)
+            late.flush()
     finally:
-        if reject_stream is not None:
-            reject_stream.close()
-    if not failed and rejects.exists():
+        if late.stream is not None:
+            late.stream.close()
+    if not late.failed and rejects.exists():
         rejects.unlink()
-    return done, failed, gained, done > 0
+    return late.done, late.failed, late.gained, late.done > 0
+
+
+def _left_out(
+    connection: Any, sources: _Sources, vendor: str | None, registry: Registry
+) -> Iterator[tuple[str, int, Results]]:
+    """The lines of NDJSON files that DuckDB's reader left out (table ``unreadable``), read again from their files
+    as ``normalize_many`` reads a line: each line's file, its 0-based line number and its results."""
+    for file, name in enumerate(sources.names):
+        wanted = _unreadable(connection, file)
+        target = next(wanted, None)
+        with (gzip.open if name.endswith(".gz") else open)(name, "rb") as stream:
+            for number, (data, whole) in enumerate(_lines(stream), 1):
+                if target is None:
+                    break
+                if number == target:
+                    yield name, number - 1, _line_results(data, whole, vendor, registry)
+                    target = next(wanted, None)
+        while target is not None:  # none known, but nothing vanishes
+            failure = NormalizationError(
+                "a line DuckDB could not read and Python did not find (a carriage return ends a line for DuckDB)",
+                vendor=vendor, path="$", value=None,
+            )  # fmt: skip
+            yield name, target - 1, [(None, None, failure)]
+            target = next(wanted, None)
+
+
+def _unreadable(connection: Any, file: int) -> Iterator[int]:
+    """The 1-based numbers of a file's lines DuckDB left out, in order, a page at a time."""
+    page, last = "SELECT line FROM unreadable WHERE file = ? AND line > ? ORDER BY line LIMIT ?", 0
+    while found := [line for (line,) in connection.execute(page, [file, last, _CHUNK]).fetchall()]:
+        yield from found
+        last = found[-1]
+
+
+def _lines(stream: Any) -> Iterator[tuple[bytes, bool]]:
+    """Each line of a binary stream, without its newline, and whether it is whole: of a line longer than
+    ``_LONGEST_LINE``, only the start is read (and held)."""
+    while chunk := stream.readline(_LONGEST_LINE + 1):
+        whole = len(chunk) <= _LONGEST_LINE or chunk.endswith(b"\n")
+        line = chunk.removesuffix(b"\n")
+        while not chunk.endswith(b"\n") and chunk:  # the rest of a long line, skipped
+            chunk = stream.readline(_LONGEST_LINE + 1)
+        yield line, whole
+
+
+def _line_results(data: bytes, whole: bool, vendor: str | None, registry: Registry) -> Results:
+    """What ``normalize_many`` makes of one NDJSON line: its records, or its error (a line that is not UTF-8 text
+    kept with its bytes escaped); a line past ``_LONGEST_LINE`` is refused."""
+    if not whole:
+        failure = NormalizationError(
+            f"a line longer than {_LONGEST_LINE:,} bytes: the bulk path does not read it", vendor=vendor, path="$",
+            value=None,
+        )  # fmt: skip
+        return [(None, data[:1000].decode(errors="backslashreplace") + "...", failure)]
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:
+        result: Any
+        try:
+            result = normalize(data, vendor, registry=registry)
+        except NormalizationError as exc:
+            result = exc
+        return [(None, data.decode(errors="backslashreplace"), result)]
+    return [] if not text.strip() else normalize_row(text, vendor, registry=registry)
 
 
 def _write(connection: Any, query: str, target: Path, kind: Output, partitions: list[str], batch: str | None) -> None:
