@@ -357,13 +357,17 @@ def test_batches_add_to_a_lake_and_a_batch_run_again_replaces_only_its_own_files
             tmp_path / f"{index}.ndjson", out=lake, output_format=kind, position=True, partition_by=partitions,
             batch=name,
         )  # fmt: skip
-        assert attrs.evolve(summary, out=whole[index].out) == whole[index]
+        assert attrs.evolve(summary, out=whole[index].out, rejects=whole[index].rejects) == whole[index]
+        assert summary.rejects == (
+            None if whole[index].rejects is None else str(tmp_path / f"lake.{name}.rejects.ndjson")
+        )
     expected = sorted(row for i in (1, 2) for row in _as_whole(tmp_path / f"whole-{i}.{kind}", kind, []))
     assert _as_whole(lake, kind, partitions) == expected
     files = [file for file in lake.rglob("*") if file.is_file()]
     assert {file.name.rsplit("_", 1)[0] for file in files} <= {"batch-day", "batch-day_1"}
     assert all(any(folder.iterdir()) for folder in lake.rglob("*") if folder.is_dir())  # none left empty
-    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith("lake")) == ["lake"]
+    left = [path.name for path in tmp_path.iterdir() if path.name.startswith("lake") and "rejects" not in path.name]
+    assert left == ["lake"]  # no partial directory, no scratch
 
 
 def test_a_batch_needs_partitions_a_name_and_a_lake_of_its_own_layout(tmp_path: Path) -> None:

@@ -92,10 +92,9 @@ class _Sources:
     starts: tuple[int, ...]
     gapped: bool = False
 
-    def locate(self, pos: int) -> tuple[str, int]:
-        """The file a row of ``lines`` came from, and its position there."""
-        index = bisect.bisect_right(self.starts, pos) - 1
-        return self.names[index], pos - self.starts[index]
+    def file_of(self, pos: int) -> str:
+        """The file a row of ``lines`` came from (its position there: ``_placed``)."""
+        return self.names[bisect.bisect_right(self.starts, pos) - 1]
 
 
 def _e164(value: str | None, region: str) -> str | None:
@@ -477,7 +476,7 @@ def _final(query: str, kind: Output, position: bool, partitions: list[str]) -> s
     return f"SELECT {', '.join(columns + extra)} FROM ({query})"
 
 
-Results = list[tuple[int | None, str | None, Any]]
+_Results = list[tuple[int | None, str | None, Any]]
 """A row's records, as ``normalize_row`` gives them: (index in the row, JSON text, record or error)."""
 
 
@@ -496,7 +495,7 @@ class _Late:
     rows: list[list[Any]] = attrs.field(factory=list)
     stream: Any = None
 
-    def add(self, name: str, at: int, results: Results) -> None:
+    def add(self, name: str, at: int, results: _Results) -> None:
         for index, text, result in results:
             if isinstance(result, Error):
                 if self.stream is None:
@@ -541,7 +540,7 @@ def _careful(
             for pos, raw, place in chunk:
                 results = [] if raw is not None and not raw.strip() else normalize_row(raw, vendor, registry=registry)
                 late.gained += len(results) - 1
-                late.add(sources.locate(pos)[0], place, results)
+                late.add(sources.file_of(pos), place, results)
             late.flush()
         if sources.gapped:
             for name, place, results in _left_out(connection, sources, vendor, registry):
@@ -558,12 +557,13 @@ def _careful(
 
 def _left_out(
     connection: Any, sources: _Sources, vendor: str | None, registry: Registry
-) -> Iterator[tuple[str, int, Results]]:
+) -> Iterator[tuple[str, int, _Results]]:
     """The lines of NDJSON files that DuckDB's reader left out (table ``unreadable``), read again from their files
     as ``normalize_many`` reads a line: each line's file, its 0-based line number and its results."""
     for file, name in enumerate(sources.names):
         wanted = _unreadable(connection, file)
-        target = next(wanted, None)
+        if (target := next(wanted, None)) is None:
+            continue
         with (gzip.open if name.endswith(".gz") else open)(name, "rb") as stream:
             for number, (data, whole) in enumerate(_lines(stream), 1):
                 if target is None:
@@ -599,7 +599,7 @@ def _lines(stream: Any) -> Iterator[tuple[bytes, bool]]:
         yield line, whole
 
 
-def _line_results(data: bytes, whole: bool, vendor: str | None, registry: Registry) -> Results:
+def _line_results(data: bytes, whole: bool, vendor: str | None, registry: Registry) -> _Results:
     """What ``normalize_many`` makes of one NDJSON line: its records, or its error (a line that is not UTF-8 text
     kept with its bytes escaped); a line past ``_LONGEST_LINE`` is refused."""
     if not whole:
