@@ -616,7 +616,6 @@ class _Vendor:
         self.paths = paths
         self.k = index
         self.si = f"si{index}"
-        self.alias = f"o{index}"
         self.fields = {plan.name: plan for plan in adapter.fields}
         self.shapes = _possible_shapes(adapter, paths.absent)
         self.slots = _Paths(absent=self._slot_absent)
