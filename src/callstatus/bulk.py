@@ -651,11 +651,7 @@ def _add_batch(partial: Path, target: Path, batch: str) -> None:
     earlier run of the same batch left there, and the partition directories that leaves empty. Each file is
     replaced whole; while the files move, a reader may see both runs' files of the batch."""
     mine = re.compile(rf"batch-{re.escape(batch)}_[0-9]+\.(parquet|json)")
-    earlier = (
-        [file for file in target.rglob("batch-*") if mine.fullmatch(file.name) and file.is_file()]
-        if target.is_dir()
-        else []
-    )
+    earlier = [file for file in target.rglob("batch-*") if mine.fullmatch(file.name) and file.is_file()]
     target.mkdir(exist_ok=True)
     placed = set()
     for new in sorted(file for file in partial.rglob("*") if file.is_file()):
