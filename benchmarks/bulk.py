@@ -9,12 +9,16 @@ into its top-level fields and written to Parquet beside its text, with no mappin
 share of that pace is what the library's own work leaves.
 Budget: the bulk path at least 5x ``normalize_many`` and at least 600,000 records/s for one vendor.
 
+With ``--fold`` it writes N Twilio status callbacks (ringing, in-progress, completed: three per call) and times
+``normalize_file(..., fold=True)`` (one row per call) against ``normalize_many`` folded with ``report.fold``.
+
 With ``--size-gb G`` it streams generated records (one vendor, or three interleaved with ``--mixed``) into a
 file of G gigabytes under ``--folder`` (default: a temporary directory), runs only the bulk path over it and
 checks the Parquet output has a row per record. Budget: memory bounded on files larger than RAM, the child's
 peak RSS near ``--memory-limit`` whatever G is.
 
     python benchmarks/bulk.py [--records N] [--memory-limit 2GB]
+    python benchmarks/bulk.py --fold [--records N]
     python benchmarks/bulk.py --size-gb 5 --memory-limit 1GB [--mixed] [--folder DIR]
 """
 
@@ -69,17 +73,25 @@ def child(kind: str, path: Path, vendor: str | None, memory_limit: str | None) -
     from callstatus.bulk import normalize_file
 
     callstatus.default_registry()
-    if kind in ("bulk", "floor"):
+    if kind in ("bulk", "bulkfold", "floor"):
         import duckdb
 
         duckdb.connect().close()
     start = time.perf_counter()
-    if kind == "bulk":
-        summary = normalize_file(path, vendor, out=path.with_suffix(".parquet"), memory_limit=memory_limit)
+    if kind in ("bulk", "bulkfold"):
+        out = path.with_suffix(".parquet")
+        summary = normalize_file(path, vendor, out=out, memory_limit=memory_limit, fold=kind == "bulkfold")
         count = summary.rows
         detail = f"sql={summary.by_sql} careful={summary.by_normalize} rejected={summary.rejected}"
+        detail += "" if summary.calls is None else f" calls={summary.calls}"
     elif kind == "floor":
         count, detail = floor(path, memory_limit), ""
+    elif kind == "manyfold":
+        from callstatus.report import fold
+
+        with path.open("rb") as stream:
+            calls, count = fold(callstatus.normalize_many(stream, vendor))
+        detail = f"calls={len(calls)}"
     else:
         with path.open("rb") as stream:
             count = sum(1 for _ in callstatus.normalize_many(stream, vendor))
@@ -171,6 +183,45 @@ def run(kind: str, path: Path, vendor: str | None, memory_limit: str | None) -> 
     return int(output[0]), float(output[1]), float(output[2]), float(output[3]), detail
 
 
+CALLBACK = {
+    "AccountSid": "AC3f0b6d1c8a5e4f2b9d7c6a1e0f3b2d4c",
+    "ApiVersion": "2010-04-01",
+    "Direction": "outbound-api",
+    "From": "+14155550100",
+    "To": "+1415555{n:04d}",
+    "Timestamp": "Tue, 31 Aug 2010 20:36:44 +0000",
+}
+"""A Twilio status callback as its docs show it (form fields as JSON); ``CallSid`` and ``CallStatus`` are added."""
+
+
+def write_callbacks(path: Path, records: int) -> None:
+    """``records`` status callbacks, three per call: ringing, in-progress, completed (with its duration)."""
+    with path.open("wb", buffering=1 << 20) as out:
+        for i in range(records):
+            call, step = divmod(i, 3)
+            row = {k: v.format(n=call % 10_000) for k, v in CALLBACK.items()} | {"CallSid": f"CA{call:032x}"}
+            row["CallStatus"] = ("ringing", "in-progress", "completed")[step]
+            if step == 2:
+                row["CallDuration"] = "42"
+            out.write(orjson.dumps(row) + b"\n")
+
+
+def folded(records: int) -> int:
+    """Time the bulk path folding status callbacks into calls against ``normalize_many`` and ``report.fold``."""
+    print(f"{'path':<28} {'records/s':>10} {'seconds':>14} {'peak RSS MB':>12}  ratio")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "callbacks.ndjson"
+        write_callbacks(path, records)
+        base = 0.0
+        for kind, label in (("manyfold", "normalize_many + fold"), ("bulkfold", "bulk (duckdb), fold=True")):
+            count, seconds, peak, start, detail = run(kind, path, "twilio", None)
+            rate = count / seconds
+            base = base or rate
+            timing = f"{seconds:.2f} (+{start:.2f})"
+            print(f"{label:<28} {rate:>10,.0f} {timing:>14} {peak:>12.1f}  {rate / base:.2f}x {detail}")
+    return 0
+
+
 def write_size(path: Path, size: int, vendor: str | None) -> int:
     """Stream generated NDJSON records into ``path`` until it holds ``size`` bytes; return how many."""
     written = records = 0
@@ -213,13 +264,16 @@ def main() -> int:
     parser.add_argument("--size-gb", type=float, help="time the bulk path alone over a file of this many GB")
     parser.add_argument("--mixed", action="store_true", help="with --size-gb: three vendors, detected")
     parser.add_argument("--folder", type=Path, help="with --size-gb: where the files go (default: a temporary one)")
-    parser.add_argument("--child", choices=["bulk", "many", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--fold", action="store_true", help="time folding status callbacks into calls instead")
+    parser.add_argument("--child", choices=["bulk", "many", "floor", "bulkfold", "manyfold"], help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--vendor", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.file, args.vendor, args.memory_limit)
         return 0
+    if args.fold:
+        return folded(args.records)
     if args.size_gb:
         return large(args.size_gb, None if args.mixed else "dialnexa", args.memory_limit, args.folder)
     print("records/s and seconds leave out each process's start (in brackets: loading the tables, importing)")

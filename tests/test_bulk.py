@@ -31,6 +31,8 @@ from vendor_cases import (
     other_numbers,
     other_spellings,
     payload_of,
+    restatus,
+    same_calls,
     table,
     unknown_statuses,
 )
@@ -39,6 +41,7 @@ import callstatus
 from callstatus import Registry, bulk, export, sqlplan
 from callstatus.bulk import BulkSummary, normalize_file, rows
 from callstatus.canonical import to_row
+from callstatus.report import fold
 from callstatus.tables import compile_table, parse_table
 from callstatus.testing import payloads
 
@@ -632,6 +635,73 @@ def test_a_missing_file_and_an_unknown_format_are_usage_errors(tmp_path: Path) -
         normalize_file(odd, out=tmp_path / "o.parquet")
 
 
+@settings(SLOW, max_examples=25)
+@given(batch=st.data())
+def test_folded_output_holds_each_call_once_merged_as_the_tracker_merges_it(
+    tmp_path: Path, batch: st.DataObject
+) -> None:
+    vendors = batch.draw(st.lists(st.sampled_from(VENDORS), min_size=1, max_size=3, unique=True))
+    items: list[Any] = []
+    for vendor in vendors:
+        mine = batch.draw(st.lists(payloads(vendor), min_size=1, max_size=6))
+        same_calls(mine, vendor, batch, ["call-a", "call-b", "call-c"])
+        mine += [restatus(item, vendor, batch) for item in batch.draw(st.lists(st.sampled_from(mine), max_size=4))]
+        items += mine
+    items += batch.draw(st.lists(st.sampled_from(items), max_size=3))  # the same delivery again
+    items = [*batch.draw(st.permutations(items)), b"{broken"]
+    position = batch.draw(st.booleans())
+    partitions = batch.draw(st.sampled_from([(), ("vendor",), ("status", "year")]))
+    tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))
+    _write_ndjson(source := tmp_path / "in.ndjson", items)
+    out = tmp_path / ("calls" if partitions else "calls.parquet")
+    vendor = vendors[0] if len(vendors) == 1 else None
+    chunk, bulk._CHUNK = bulk._CHUNK, batch.draw(st.sampled_from([bulk._CHUNK, 2, 3]))  # a call across pages
+    try:
+        summary = normalize_file(source, vendor, out=out, fold=True, position=position, partition_by=partitions)
+    finally:
+        bulk._CHUNK = chunk
+    results = list(callstatus.normalize_each(source.read_bytes(), vendor))
+    calls, _ = fold(result for result in results if isinstance(result, callstatus.CallRecord))
+    got = list(rows(out))
+    assert (summary.rows, summary.calls, len(got)) == (len(results), len(calls), len(calls))
+    assert summary.rejected == sum(isinstance(result, callstatus.Error) for result in results) >= 1
+    lines = source.read_bytes().splitlines()
+    for row in got:
+        for name in set(partitions) & {"year"}:
+            row.pop(name)
+        if position:  # the file and line of the record whose payload the call keeps, its text as it was
+            assert row.pop("source") == str(source)
+            assert row["raw"] == lines[row.pop("position")].decode()
+    assert sorted(_text(comparable(row)) for row in got) == sorted(_text(comparable(to_row(call))) for call in calls)
+    assert [path.name for path in tmp_path.iterdir() if "folded" in path.name] == []
+
+
+def test_twilios_documented_callbacks_of_a_call_fold_in_sql_into_the_call_the_tracker_keeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    callbacks = [json.loads(path.read_text())["payload"] for path in sorted((FIXTURES / "twilio").glob("callback_*"))]
+    history = [item for item in callbacks if item["CallSid"] == "CA00000000000000000000000000000009"]
+    assert [item["CallStatus"] for item in history] == ["in-progress", "completed", "initiated", "ringing"]
+    items = [*callbacks, *history[::-1]]  # delivered again, in another order
+    _write_ndjson(source := tmp_path / "callbacks.ndjson", items)
+
+    def refuse(*_: Any) -> None:
+        raise AssertionError("a call left to merge in Python")
+
+    monkeypatch.setattr(bulk, "_merged", refuse)
+    summary = normalize_file(source, "twilio", out=tmp_path / "calls.parquet", fold=True, position=True)
+    got = {row["call_id"]: row for row in rows(tmp_path / "calls.parquet")}
+    calls, _ = fold(callstatus.normalize(item, "twilio") for item in items)
+    assert (summary.rows, summary.calls) == (len(items), len(calls)) == (len(callbacks) + 4, len(callbacks) - 3)
+    call = got["CA00000000000000000000000000000009"]
+    assert (call["status"], call["answered_by"], call["duration_seconds"]) == ("completed", "human", 27.0)
+    assert call["raw"] == orjson.dumps(history[1]).decode() and call["position"] == items.index(history[1])
+    for row in got.values():
+        row.pop("source"), row.pop("position")
+    expected = {call.call_id: comparable(to_row(call)) for call in calls}
+    assert {key: comparable(row) for key, row in got.items()} == expected
+
+
 def test_the_command_line_runs_the_duckdb_engine_and_counts_rejects(tmp_path: Path) -> None:
     items = [json.loads(path.read_text())["payload"] for path in sorted((FIXTURES / "vapi").glob("*.json"))]
     source = tmp_path / "calls.ndjson"
@@ -661,6 +731,15 @@ def test_the_command_line_runs_the_duckdb_engine_and_counts_rejects(tmp_path: Pa
         added = subprocess.run([*split, "--batch", name], capture_output=True, timeout=120, check=False)
         assert added.returncode == 1 and (tmp_path / f"lake.{name}.rejects.ndjson").exists(), added.stderr
     assert len(list(rows(lake))) == 3 * len(items)
+    calls = sorted({callstatus.normalize(item).call_id for item in items})
+    folded = subprocess.run([*command, "--fold"], capture_output=True, timeout=120, check=False)
+    assert (
+        f"{len(items) + 1} rows" in folded.stderr.decode() and f"; {len(calls)} calls written" in folded.stderr.decode()
+    )
+    assert sorted(row["call_id"] for row in rows(out)) == calls
+    python = [sys.executable, "-m", "callstatus", "normalize", str(source), str(source), "--fold"]
+    printed = subprocess.run(python, capture_output=True, timeout=120, check=False).stdout.splitlines()
+    assert sorted(callstatus.CallRecord.model_validate_json(line).call_id for line in printed) == calls
 
 
 def test_a_run_imports_neither_pyarrow_nor_pandas(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ expected fields and is detected as its vendor, so the table tests read fixtures 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -210,6 +211,29 @@ def other_codes(items: list[Any], vendor: str, batch: Any) -> None:
         return batch.draw(forms) if batch.draw(st.booleans()) else value
 
     _rewrite(items, vendor, getters, draw)
+
+
+def same_calls(items: list[Any], vendor: str, batch: Any, ids: Sequence[str]) -> None:
+    """Give each payload of ``items`` a call id drawn from ``ids`` (where its id is a string), so that several
+    become observations of one call."""
+    adapter = callstatus.get_adapter(vendor)
+    getters = [getter for plan in adapter.fields if plan.name == "call_id" for getter in plan.getters]
+    _rewrite(
+        items, vendor, getters, lambda value, _: batch.draw(st.sampled_from(ids)) if isinstance(value, str) else value
+    )
+
+
+def restatus(item: Any, vendor: str, batch: Any) -> Any:
+    """A copy of ``item`` with another of its table's documented statuses (where the status sits one key inside
+    the record): another observation of the same call, every other field alike."""
+    adapter = callstatus.get_adapter(vendor)
+    vocabulary = adapter.statuses[0]
+    copy = orjson.loads(orjson.dumps(item))
+    found = adapter.locate(copy)
+    getter = vocabulary.getters[0]
+    if found is not None and not getter.from_root and len(getter.keys) == 1:
+        found[1][getter.keys[0]] = batch.draw(st.sampled_from(vocabulary.values))
+    return copy
 
 
 def _camel(text: str) -> str:

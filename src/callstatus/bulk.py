@@ -6,6 +6,7 @@ cannot decide exactly handed to ``normalize()``, failures kept in a reject file.
     summary = normalize_file("exports/2024-*.ndjson.gz", out="2024.parquet")  # many files into one
     summary = normalize_file("exports/*.ndjson.gz", out="lake", partition_by=("vendor", "year", "month"))
     summary = normalize_file("2024-06-02.ndjson.gz", out="lake", partition_by=("vendor", "year"), batch="2024-06-02")
+    summary = normalize_file("webhooks/*.ndjson.gz", out="calls.parquet", fold=True)  # one row per call
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from typing import Any, Literal
 import attrs
 import orjson
 
-from . import sqlplan
+from . import foldsql, sqlplan
 from .adapter import Adapter
 from .canonical import COLUMNS, to_row
 from .convert import e164
 from .errors import Error, NormalizationError, UsageError
+from .lifecycle import merge_all
 from .normalize import normalize, normalize_row
 from .registry import Registry, default_registry
 from .sqlplan import DUCKDB, Dialect, careful_select, column_types, compile_select, outcome_columns, outcome_table
@@ -80,6 +82,8 @@ class BulkSummary:
     out: str
     rejects: str | None
     files: int = 1
+    calls: int | None = None
+    """With ``fold=True``: the rows written, one per call (``rows`` counts the records read)."""
 
 
 @attrs.frozen
@@ -130,6 +134,7 @@ def normalize_file(
     position: bool = False,
     partition_by: str | Sequence[str] = (),
     batch: str | None = None,
+    fold: bool = False,
 ) -> BulkSummary:
     """Normalise every record of an export file, or of several, into ``out`` (Parquet or NDJSON, the export layout).
 
@@ -151,6 +156,11 @@ def normalize_file(
     (``out/vendor=twilio/year=2024/batch-2024-06-02_0.parquet``), and the files an earlier run of the same batch
     left are removed once the new ones are in place, so a day's export can be run again without doubling its rows.
     Its rejects go to ``<out>.<batch>.rejects.ndjson``.
+
+    ``fold=True`` writes one row per call (vendor and call id) instead of one per record: the records of a call seen
+    several times in the run's files (a webhook per state, then a poll) are merged with ``merge``, as the tracker
+    merges them, keeping the raw JSON (and with ``position``, the file and position) of the record whose payload
+    the call keeps; ``BulkSummary.calls`` counts the rows written.
     """
     duckdb = _needs("duckdb")
     paths = _paths(path)
@@ -195,6 +205,10 @@ def normalize_file(
         by_normalize, rejected, gained, late = _careful(connection, vendor, registry, rejects_path, sources, position)
         rows = connection.execute("SELECT count(*) FROM normalized").fetchall()[0][0] + gained
         fast = _decided(sources, position) + (" UNION ALL SELECT * FROM late" if late else "")
+        calls = None
+        if fold:
+            fast, merged = _fold(connection, fast, registry, position)
+            calls = rows - rejected - merged
         _write(connection, _final(fast, chosen_out, position, partitions), target, chosen_out, partitions, batch)
     finally:
         connection.close()
@@ -206,6 +220,7 @@ def normalize_file(
         out=str(target),
         rejects=str(rejects_path) if rejected else None,
         files=len(paths),
+        calls=calls,
     )
 
 
@@ -476,6 +491,71 @@ def _final(query: str, kind: Output, position: bool, partitions: list[str]) -> s
     return f"SELECT {', '.join(columns + extra)} FROM ({query})"
 
 
+def _fold(connection: Any, query: str, registry: Registry, position: bool) -> tuple[str, int]:
+    """The rows of ``query`` folded to one per call, and how many rows that removed: the rows of calls seen once
+    as they are; the others merged by SQL (``foldsql``, table ``calls``), and those it cannot merge exactly
+    (``careful``) merged by ``merge`` in Python (``_merge_in_python``)."""
+    connection.execute(
+        f"CREATE TEMP TABLE multi AS SELECT vendor, call_id, count(*) AS n FROM ({query}) GROUP BY vendor, call_id "
+        "HAVING count(*) > 1"
+    )
+    calls, rows = connection.execute("SELECT count(*), coalesce(sum(n), 0) FROM multi").fetchall()[0]
+    if not calls:
+        return query, 0
+    retrying = [name for name in registry.vendors() if (table := registry.get(name).retries) and table.same_call_id]
+    seen = f"SELECT * FROM ({query}) AS seen SEMI JOIN multi USING (vendor, call_id)"
+    connection.execute(f"CREATE TEMP TABLE calls AS {foldsql.merged(foldsql.ranked(f'({seen})', retrying), position)}")
+    place = ", source, position" if position else ""
+    single = f"SELECT * FROM ({query}) AS seen ANTI JOIN multi USING (vendor, call_id)"
+    folded = f"{single} UNION ALL SELECT {', '.join(_NAMES)}{place} FROM calls WHERE NOT careful"
+    doubted = "(SELECT vendor, call_id FROM calls WHERE careful)"
+    careful = f"SELECT * FROM ({query}) AS seen SEMI JOIN {doubted} USING (vendor, call_id)"
+    if _merge_in_python(connection, careful, registry, position):
+        folded += " UNION ALL SELECT * FROM folded"
+    return folded, int(rows - calls)
+
+
+def _merge_in_python(connection: Any, careful: str, registry: Registry, position: bool) -> bool:
+    """Merge the calls of the rows of ``careful`` with ``merge`` into table ``folded``, a page at a time in vendor
+    and call id order (``_merged``); whether there were any."""
+    place = ", source, position" if position else ""
+    connection.execute(
+        f"CREATE TEMP TABLE seen AS SELECT row_number() OVER (ORDER BY vendor, call_id{place}) AS k, vendor, call_id, "
+        f"raw{place} FROM ({careful})"
+    )
+    left: int = connection.execute("SELECT count(*) FROM seen").fetchall()[0][0]
+    page = f"SELECT vendor, call_id, raw{place} FROM seen WHERE k > ? AND k <= ? ORDER BY k"
+    merged: list[list[Any]] = []
+    call: list[tuple[Any, ...]] = []
+    into = "CREATE TEMP TABLE folded AS"
+    for start in range(0, left, _CHUNK):
+        for values in connection.execute(page, [start, start + _CHUNK]).fetchall():
+            if call and values[:2] != call[0][:2]:
+                merged.append(_merged(call, registry))
+                call = []
+            call.append(values)
+        if start + _CHUNK >= left:
+            merged.append(_merged(call, registry))
+        if len(merged) >= _CHUNK or start + _CHUNK >= left:
+            _load(connection, into, _layout_columns(position), merged)
+            into, merged = "INSERT INTO folded", []
+    connection.execute("DROP TABLE seen")
+    return left > 0
+
+
+_NAMES = [column.name for column in COLUMNS]
+
+
+def _merged(call: list[tuple[Any, ...]], registry: Registry) -> list[Any]:
+    """One call's rows (vendor, call id, raw JSON, then file and position if asked) merged into one row of the
+    layout: the merged record, with the raw JSON text and the place of the first row whose payload it keeps."""
+    records = [normalize(raw.encode(), vendor, registry=registry) for vendor, _, raw, *_ in call]
+    record = merge_all(records, registry=registry)
+    kept = next(values for values, seen in zip(call, records, strict=True) if seen.raw == record.raw)
+    row = to_row(record) | {"raw": kept[2]}
+    return [row[name] for name in _NAMES] + list(kept[3:])
+
+
 _Results = list[tuple[int | None, str | None, Any]]
 """A row's records, as ``normalize_row`` gives them: (index in the row, JSON text, record or error)."""
 
@@ -518,6 +598,12 @@ class _Late:
             self.rows = []
 
 
+def _layout_columns(position: bool) -> list[tuple[str, str]]:
+    """The output's columns (name, SQL type): the export layout, then the file and position if asked."""
+    columns = list(zip(_NAMES, column_types(DUCKDB), strict=True))
+    return columns + ([("source", "VARCHAR"), ("position", "BIGINT")] if position else [])
+
+
 def _careful(
     connection: Any, vendor: str | None, registry: Registry, rejects: Path, sources: _Sources, position: bool
 ) -> tuple[int, int, int, bool]:
@@ -525,9 +611,7 @@ def _careful(
     (``_left_out``): how many records it normalised (into table ``late``) and refused (written to ``rejects``), how
     many more records than rows it found (a row holding a list of records gives each; a blank row none), and whether
     ``late`` exists."""
-    columns = list(zip((column.name for column in COLUMNS), column_types(DUCKDB), strict=True))
-    columns += [("source", "VARCHAR"), ("position", "BIGINT")] if position else []
-    late = _Late(connection, columns, rejects, position)
+    late = _Late(connection, _layout_columns(position), rejects, position)
     try:
         _, at, joined = _placed(sources)
         connection.execute(

@@ -25,6 +25,7 @@ from .errors import NormalizationError, TableError, TrackerError, UnknownVendorE
 from .normalize import normalize_each
 from .record import CallRecord
 from .registry import default_registry
+from .report import fold
 from .reportcli import add_command as add_report_command
 from .reportcli import report
 from .schemas import write_schemas
@@ -79,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     normalize.add_argument(
         "--memory-limit", metavar="SIZE", help="with --engine duckdb: DuckDB's memory limit, e.g. 2GB"
+    )
+    normalize.add_argument(
+        "--fold",
+        action="store_true",
+        help="one record per call: the records of a call seen several times merged as the tracker merges them "
+        "(the python engine holds the records in memory; the duckdb engine does not)",
     )
 
     check = commands.add_parser("check", help="report every raw value the vendor tables do not map")
@@ -137,17 +144,22 @@ def _normalize(args: argparse.Namespace) -> int:
         )
     out = sys.stdout.buffer
     failed = 0
+    calls: list[CallRecord] = []
     for name in args.files:
         with _open(name) as stream:
             try:
                 for record in _records(name, stream, args, strict=args.strict):
                     if record is None:
                         failed += 1
+                    elif args.fold:
+                        calls.append(record)
                     else:
                         out.write(record.model_dump_json().encode() + b"\n")
             except NormalizationError as exc:  # the container itself (not JSON, not NDJSON)
                 failed += 1
                 print(f"callstatus: {name}: {exc}", file=sys.stderr)
+    for record in fold(calls)[0]:
+        out.write(record.model_dump_json().encode() + b"\n")
     out.flush()
     return 1 if failed else 0
 
@@ -161,12 +173,14 @@ def _normalize_bulk(args: argparse.Namespace) -> int:
         raise _UsageError("--strict goes with the python engine: the duckdb engine keeps every row, rejecting none")
     partitions = [] if args.partition_by is None else [name.strip() for name in args.partition_by.split(",")]
     summary = normalize_file(
-        args.files, args.vendor, out=args.out, memory_limit=args.memory_limit, partition_by=partitions, batch=args.batch
-    )
+        args.files, args.vendor, out=args.out, memory_limit=args.memory_limit, partition_by=partitions,
+        batch=args.batch, fold=args.fold,
+    )  # fmt: skip
     files = f"{summary.files:,} file{'s' if summary.files > 1 else ''}"
+    calls = "" if summary.calls is None else f"; {summary.calls:,} calls written"
     print(
         f"callstatus: {files}, {summary.rows:,} rows: {summary.by_sql:,} by SQL, {summary.by_normalize:,} by "
-        f"normalize(), {summary.rejected:,} rejected" + (f" ({summary.rejects})" if summary.rejects else ""),
+        f"normalize(), {summary.rejected:,} rejected" + (f" ({summary.rejects})" if summary.rejects else "") + calls,
         file=sys.stderr,
     )
     return 1 if summary.rejected else 0

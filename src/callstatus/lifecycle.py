@@ -33,7 +33,7 @@ from .record import CallRecord, build_record
 from .registry import Registry, default_registry
 from .vocabulary import CallStatus
 
-__all__ = ["STATUS_PRECEDENCE", "attempt_key", "merge", "merge_all"]
+__all__ = ["STATUS_PRECEDENCE", "attempt_key", "field_joins", "merge", "merge_all"]
 
 _TERMINAL_SPECIFICITY = (
     CallStatus.COMPLETED,
@@ -123,6 +123,7 @@ _latest: Callable[[datetime | None, datetime | None], datetime | None] = _either
 _largest: Callable[[float | None, float | None], float | None] = _either(max)
 _any_value = _either(_greatest)
 _enum = _either(_known)
+_analyses = _either(_analysis)
 
 _CALL_JOINS: dict[str, Callable[[Any, Any], Any]] = {
     "direction": _enum,
@@ -142,11 +143,33 @@ _ATTEMPT_JOINS: dict[str, Callable[[Any, Any], Any]] = {
     "duration_seconds": _largest,
     "recording_url": _any_value,
     "cost": _largest,
-    "analysis": _either(_analysis),
+    "analysis": _analyses,
+}
+_KINDS: dict[Callable[[Any, Any], Any], str] = {
+    _earliest: "earliest",
+    _latest: "latest",
+    _largest: "largest",
+    _any_value: "any",
+    _enum: "enum",
+    _analyses: "analysis",
 }
 
 
-_FIELDS = tuple(CallRecord.model_fields)
+_JOINS = tuple((name, _CALL_JOINS.get(name), _ATTEMPT_JOINS.get(name)) for name in CallRecord.model_fields)
+"""Each field with its join over the whole call and within one attempt (None where the decisive record decides)."""
+
+
+def field_joins() -> list[tuple[str, str, str | None]]:
+    """How ``merge`` joins each field, for engines that fold calls themselves (``bulk``): (field, scope, kind).
+    Scope ``call``: over every observation; ``attempt``: over the decisive attempt's observations; ``decisive``:
+    the decisive observation's value (kind None). Kinds: ``earliest``, ``latest``, ``largest`` (no value is the
+    bottom), ``enum`` (known beats ``unknown``, else the greatest value), ``any`` and ``analysis`` (several
+    distinct values are ordered by their content)."""
+    joins: list[tuple[str, str, str | None]] = []
+    for name, call, attempt in _JOINS:
+        join = call or attempt
+        joins.append((name, "call" if call else "attempt" if attempt else "decisive", join and _KINDS[join]))
+    return joins
 
 
 def merge(a: CallRecord, b: CallRecord, *, registry: Registry | None = None) -> CallRecord:
@@ -169,8 +192,8 @@ def merge(a: CallRecord, b: CallRecord, *, registry: Registry | None = None) -> 
     decisive = fields_a if _decisive(fields_a, fields_b, attempt_a, attempt_b) else fields_b
     same_attempt = attempt_a == attempt_b
     values: dict[str, Any] = {}
-    for name in _FIELDS:
-        join = _CALL_JOINS.get(name) or (_ATTEMPT_JOINS.get(name) if same_attempt else None)
+    for name, call_join, attempt_join in _JOINS:
+        join = call_join or (attempt_join if same_attempt else None)
         if join is None:
             values[name] = decisive[name]
             continue
