@@ -15,6 +15,7 @@ import bisect
 import glob
 import gzip
 import importlib
+import operator
 import os
 import re
 import shutil
@@ -29,7 +30,7 @@ import orjson
 
 from . import foldsql, sqlplan
 from .adapter import Adapter
-from .canonical import COLUMNS, to_row
+from .canonical import COLUMNS, from_row, to_row
 from .convert import e164
 from .errors import Error, NormalizationError, UsageError
 from .lifecycle import merge_all
@@ -499,20 +500,21 @@ def _fold(connection: Any, query: str, registry: Registry, position: bool) -> tu
         f"CREATE TEMP TABLE multi AS SELECT vendor, call_id, count(*) AS n FROM ({query}) GROUP BY vendor, call_id "
         "HAVING count(*) > 1"
     )
-    calls, rows = connection.execute("SELECT count(*), coalesce(sum(n), 0) FROM multi").fetchall()[0]
+    calls, seen_rows = connection.execute("SELECT count(*), coalesce(sum(n), 0) FROM multi").fetchall()[0]
     if not calls:
         return query, 0
     retrying = [name for name in registry.vendors() if (table := registry.get(name).retries) and table.same_call_id]
     seen = f"SELECT * FROM ({query}) AS seen SEMI JOIN multi USING (vendor, call_id)"
-    connection.execute(f"CREATE TEMP TABLE calls AS {foldsql.merged(foldsql.ranked(f'({seen})', retrying), position)}")
+    merged = foldsql.merged(foldsql.ranked(f"({seen})", retrying), position)
+    connection.execute(f"CREATE TEMP TABLE merged_calls AS {merged}")
     place = ", source, position" if position else ""
     single = f"SELECT * FROM ({query}) AS seen ANTI JOIN multi USING (vendor, call_id)"
-    folded = f"{single} UNION ALL SELECT {', '.join(_NAMES)}{place} FROM calls WHERE NOT careful"
-    doubted = "(SELECT vendor, call_id FROM calls WHERE careful)"
+    folded = f"{single} UNION ALL SELECT {', '.join(_NAMES)}{place} FROM merged_calls WHERE NOT careful"
+    doubted = "(SELECT vendor, call_id FROM merged_calls WHERE careful)"
     careful = f"SELECT * FROM ({query}) AS seen SEMI JOIN {doubted} USING (vendor, call_id)"
     if _merge_in_python(connection, careful, registry, position):
         folded += " UNION ALL SELECT * FROM folded"
-    return folded, int(rows - calls)
+    return folded, int(seen_rows - calls)
 
 
 def _merge_in_python(connection: Any, careful: str, registry: Registry, position: bool) -> bool:
@@ -520,17 +522,17 @@ def _merge_in_python(connection: Any, careful: str, registry: Registry, position
     and call id order (``_merged``); whether there were any."""
     place = ", source, position" if position else ""
     connection.execute(
-        f"CREATE TEMP TABLE seen AS SELECT row_number() OVER (ORDER BY vendor, call_id{place}) AS k, vendor, call_id, "
-        f"raw{place} FROM ({careful})"
+        f"CREATE TEMP TABLE doubted AS SELECT row_number() OVER (ORDER BY vendor, call_id{place}) AS k, * "
+        f"FROM ({careful})"
     )
-    left: int = connection.execute("SELECT count(*) FROM seen").fetchall()[0][0]
-    page = f"SELECT vendor, call_id, raw{place} FROM seen WHERE k > ? AND k <= ? ORDER BY k"
+    left: int = connection.execute("SELECT count(*) FROM doubted").fetchall()[0][0]
+    page = "SELECT * EXCLUDE (k) FROM doubted WHERE k > ? AND k <= ? ORDER BY k"
     merged: list[list[Any]] = []
     call: list[tuple[Any, ...]] = []
     into = "CREATE TEMP TABLE folded AS"
     for start in range(0, left, _CHUNK):
         for values in connection.execute(page, [start, start + _CHUNK]).fetchall():
-            if call and values[:2] != call[0][:2]:
+            if call and _CALL(values) != _CALL(call[0]):
                 merged.append(_merged(call, registry))
                 call = []
             call.append(values)
@@ -539,21 +541,25 @@ def _merge_in_python(connection: Any, careful: str, registry: Registry, position
         if len(merged) >= _CHUNK or start + _CHUNK >= left:
             _load(connection, into, _layout_columns(position), merged)
             into, merged = "INSERT INTO folded", []
-    connection.execute("DROP TABLE seen")
+    connection.execute("DROP TABLE doubted")
     return left > 0
 
 
 _NAMES = [column.name for column in COLUMNS]
+_RAW = _NAMES.index("raw")
+_CALL = operator.itemgetter(_NAMES.index("vendor"), _NAMES.index("call_id"))
 
 
 def _merged(call: list[tuple[Any, ...]], registry: Registry) -> list[Any]:
-    """One call's rows (vendor, call id, raw JSON, then file and position if asked) merged into one row of the
-    layout: the merged record, with the raw JSON text and the place of the first row whose payload it keeps."""
-    records = [normalize(raw.encode(), vendor, registry=registry) for vendor, _, raw, *_ in call]
+    """One call's rows (the layout, then file and position if asked) merged by ``merge`` into one: the merged
+    record, with the raw JSON text and the place of the first row whose payload it keeps."""
+    records = [from_row(dict(zip(_NAMES, values, strict=False))) for values in call]
     record = merge_all(records, registry=registry)
-    kept = next(values for values, seen in zip(call, records, strict=True) if seen.raw == record.raw)
-    row = to_row(record) | {"raw": kept[2]}
-    return [row[name] for name in _NAMES] + list(kept[3:])
+    pairs = list(zip(call, records, strict=True))
+    kept = next((values for values, seen in pairs if seen.raw is record.raw), None)  # merge keeps one whole
+    kept = kept or next(values for values, seen in pairs if seen.raw == record.raw)
+    row = to_row(record)
+    return [kept[_RAW] if name == "raw" else row[name] for name in _NAMES] + list(kept[len(_NAMES) :])
 
 
 _Results = list[tuple[int | None, str | None, Any]]

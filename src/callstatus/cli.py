@@ -158,7 +158,7 @@ def _normalize(args: argparse.Namespace) -> int:
             except NormalizationError as exc:  # the container itself (not JSON, not NDJSON)
                 failed += 1
                 print(f"callstatus: {name}: {exc}", file=sys.stderr)
-    for record in fold(calls)[0]:
+    for record in fold(calls)[0] if args.fold else ():
         out.write(record.model_dump_json().encode() + b"\n")
     out.flush()
     return 1 if failed else 0

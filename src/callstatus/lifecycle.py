@@ -21,6 +21,8 @@ the laws):
 
 from __future__ import annotations
 
+import enum
+import math
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import reduce
@@ -96,10 +98,35 @@ def _either(join: Callable[[T, T], T]) -> Callable[[T | None, T | None], T | Non
     return joined
 
 
+_PLAIN = (str, int, bool, datetime)
+"""Classes whose equal values of one class are the same value (unlike ``0.0 == -0.0``, or two dicts holding
+``1`` and ``1.0``)."""
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two values are the same, not merely equal: either may stand for both, whichever came first."""
+    if a is b:
+        return True
+    if a != b or a.__class__ is not b.__class__:
+        return False
+    if a.__class__ is float:
+        return a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b)
+    return a.__class__ in _PLAIN or isinstance(a, enum.Enum) or _canonical(a) == _canonical(b)
+
+
 def _greatest(a: Any, b: Any) -> Any:
-    if a == b:
+    if _same(a, b):
         return a
     return a if _canonical(a) >= _canonical(b) else b
+
+
+def _most(a: Any, b: Any) -> Any:
+    """The larger value; of two equal but distinct ones (``0.0``, ``-0.0``), the greatest in content order."""
+    return a if a > b else b if b > a else _greatest(a, b)
+
+
+def _least(a: Any, b: Any) -> Any:
+    return a if a < b else b if b < a else _greatest(a, b)
 
 
 def _known(a: Any, b: Any) -> Any:
@@ -118,9 +145,9 @@ def _analysis(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return {key: merged[key] for key in sorted(merged)}
 
 
-_earliest: Callable[[datetime | None, datetime | None], datetime | None] = _either(min)
-_latest: Callable[[datetime | None, datetime | None], datetime | None] = _either(max)
-_largest: Callable[[float | None, float | None], float | None] = _either(max)
+_earliest: Callable[[datetime | None, datetime | None], datetime | None] = _either(_least)
+_latest: Callable[[datetime | None, datetime | None], datetime | None] = _either(_most)
+_largest: Callable[[float | None, float | None], float | None] = _either(_most)
 _any_value = _either(_greatest)
 _enum = _either(_known)
 _analyses = _either(_analysis)
@@ -186,7 +213,7 @@ def merge(a: CallRecord, b: CallRecord, *, registry: Registry | None = None) -> 
             f"cannot merge observations of different calls: {a.vendor}/{a.call_id} and {b.vendor}/{b.call_id}"
         )
     fields_a, fields_b = a.__dict__, b.__dict__
-    if fields_a == fields_b:
+    if fields_a == fields_b and (a is b or _canonical(fields_a) == _canonical(fields_b)):
         return a
     attempt_a, attempt_b = attempt_key(a, registry), attempt_key(b, registry)
     decisive = fields_a if _decisive(fields_a, fields_b, attempt_a, attempt_b) else fields_b
@@ -198,7 +225,7 @@ def merge(a: CallRecord, b: CallRecord, *, registry: Registry | None = None) -> 
             values[name] = decisive[name]
             continue
         value_a, value_b = fields_a[name], fields_b[name]
-        values[name] = value_a if value_a is value_b or value_a == value_b else join(value_a, value_b)
+        values[name] = value_a if value_a is value_b or _same(value_a, value_b) else join(value_a, value_b)
     return build_record(values)
 
 
