@@ -126,6 +126,7 @@ def _most(a: Any, b: Any) -> Any:
 
 
 def _least(a: Any, b: Any) -> Any:
+    """The smaller value; of two equal but distinct ones, the greatest in content order (as ``_most``)."""
     return a if a < b else b if b < a else _greatest(a, b)
 
 
