@@ -494,7 +494,7 @@ def _final(query: str, kind: Output, position: bool, partitions: list[str]) -> s
 
 def _fold(connection: Any, query: str, registry: Registry, position: bool) -> tuple[str, int]:
     """The rows of ``query`` folded to one per call, and how many rows that removed: the rows of calls seen once
-    as they are; the others merged by SQL (``foldsql``, table ``calls``), and those it cannot merge exactly
+    as they are; the others merged by SQL (``foldsql``, table ``merged_calls``), and those it cannot merge exactly
     (``careful``) merged by ``merge`` in Python (``_merge_in_python``)."""
     connection.execute(
         f"CREATE TEMP TABLE multi AS SELECT vendor, call_id, count(*) AS n FROM ({query}) GROUP BY vendor, call_id "
@@ -536,9 +536,10 @@ def _merge_in_python(connection: Any, careful: str, registry: Registry, position
                 merged.append(_merged(call, registry))
                 call = []
             call.append(values)
-        if start + _CHUNK >= left:
+        last = start + _CHUNK >= left
+        if last:
             merged.append(_merged(call, registry))
-        if len(merged) >= _CHUNK or start + _CHUNK >= left:
+        if len(merged) >= _CHUNK or last:
             _load(connection, into, _layout_columns(position), merged)
             into, merged = "INSERT INTO folded", []
     connection.execute("DROP TABLE doubted")
